@@ -1,0 +1,122 @@
+//! `rollcall`: run Rollcall on one machine, no AWS and no Docker. `serve` answers every webhook route with the
+//! pipeline the Lambdas use; `send` replays API Gateway event files; `queue` and `quarantine` read the queue.
+
+mod queues;
+mod send;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Receive Omerlo, Mighty Networks and Wix webhooks on one machine.
+#[derive(Parser)]
+#[command(name = "rollcall", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve all eleven webhook routes on one port, storing messages in the queue.
+    Serve(serve::Args),
+    /// Replay API Gateway event files (a file or a folder) against a running server and check each answer.
+    Send(send::Args),
+    /// Read the queue.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Work on the quarantine.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// Print each waiting message body as one JSON line (what an SQS consumer receives) and remove it.
+    Drain {
+        #[command(flatten)]
+        queue: queues::QueueArgs,
+        /// Drain the quarantine instead of the messages.
+        #[arg(long)]
+        quarantine: bool,
+    },
+    /// Count the waiting messages and quarantined deliveries.
+    Stats {
+        #[command(flatten)]
+        queue: queues::QueueArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuarantineCommand {
+    /// Parse every quarantined delivery again with today's parsers; move those that parse to the queue.
+    Replay {
+        #[command(flatten)]
+        queue: queues::QueueArgs,
+    },
+}
+
+/// An error that ends a command: printed as one line, exit status 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A queue could not be opened or used.
+    #[error("queue: {0}")]
+    Queue(#[from] rollcall::queue::QueueError),
+    /// A file or socket failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Anything else, said plainly.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    /// An I/O error with what was being done.
+    pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
+        let what = what.into();
+        move |source| CliError::Io { what, source }
+    }
+}
+
+/// The default embedded queue file.
+pub fn default_queue() -> PathBuf {
+    PathBuf::from(".rollcall/queue.db")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Send(args) => send::run(args).await,
+            Command::Queue(QueueCommand::Drain { queue, quarantine }) => {
+                queues::drain(queue, quarantine).await
+            }
+            Command::Queue(QueueCommand::Stats { queue }) => queues::stats(queue).await,
+            Command::Quarantine(QuarantineCommand::Replay { queue }) => queues::replay(queue).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Choosing a queue from the command line (an SQLite file or an SQS URL), and the commands that read it back:
+//! `queue drain`, `queue stats`, `quarantine replay`.
+
+use crate::CliError;
+use rollcall::config::{Limits, Secrets};
+use rollcall::ingest::{Pipeline, Replayed};
+use rollcall::message::Message;
+use rollcall::quarantine::QuarantineRecord;
+use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, SqliteQueue};
+use rollcall::queue::sqs::{SqsQueue, client_from_env};
+use rollcall::queue::{Inbox, Lane, Published, Queue, QueueError, Received};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Where the queue is.
+#[derive(clap::Args, Debug, Clone)]
+pub struct QueueArgs {
+    /// The embedded SQLite queue file, or an SQS queue URL (`http…`).
+    #[arg(long, env = "ROLLCALL_QUEUE", default_value = ".rollcall/queue.db")]
+    pub queue: String,
+    /// The SQS quarantine queue URL (with an SQS `--queue`; the SQLite queue keeps its quarantine in its file).
+    #[arg(long, env = "ROLLCALL_QUARANTINE_QUEUE")]
+    pub quarantine_queue: Option<String>,
+}
+
+/// Either adapter, chosen at run time.
+pub enum AnyQueue {
+    /// The embedded SQLite queue.
+    Sqlite(SqliteQueue),
+    /// Amazon SQS (or an SQS-speaking server).
+    Sqs(SqsQueue),
+}
+
+impl AnyQueue {
+    /// Opens the queue the arguments name.
+    pub fn open(args: &QueueArgs, limits: Limits) -> Result<AnyQueue, CliError> {
+        if args.queue.starts_with("http://") || args.queue.starts_with("https://") {
+            let client = client_from_env(limits.queue_deadline);
+            Ok(AnyQueue::Sqs(SqsQueue::new(
+                client,
+                Some(args.queue.clone()),
+                args.quarantine_queue.clone(),
+            )))
+        } else {
+            Ok(AnyQueue::Sqlite(SqliteQueue::open(
+                &PathBuf::from(&args.queue),
+                DEFAULT_DEDUP_WINDOW,
+            )?))
+        }
+    }
+
+    /// Says where messages go, for the start-up line.
+    pub fn describe(&self, args: &QueueArgs) -> String {
+        match self {
+            AnyQueue::Sqlite(q) => format!("sqlite:{}", q.path().display()),
+            AnyQueue::Sqs(_) => format!(
+                "sqs:{} (quarantine: {})",
+                args.queue,
+                args.quarantine_queue.as_deref().unwrap_or("not configured")
+            ),
+        }
+    }
+}
+
+impl Queue for AnyQueue {
+    async fn publish(&self, message: &Message) -> Result<Published, QueueError> {
+        match self {
+            AnyQueue::Sqlite(q) => q.publish(message).await,
+            AnyQueue::Sqs(q) => q.publish(message).await,
+        }
+    }
+
+    async fn quarantine(&self, record: &QuarantineRecord) -> Result<(), QueueError> {
+        match self {
+            AnyQueue::Sqlite(q) => q.quarantine(record).await,
+            AnyQueue::Sqs(q) => q.quarantine(record).await,
+        }
+    }
+}
+
+impl Inbox for AnyQueue {
+    async fn receive(&self, lane: Lane, max: usize) -> Result<Vec<Received>, QueueError> {
+        match self {
+            AnyQueue::Sqlite(q) => q.receive(lane, max).await,
+            AnyQueue::Sqs(q) => q.receive(lane, max).await,
+        }
+    }
+
+    async fn delete(&self, lane: Lane, handle: &str) -> Result<(), QueueError> {
+        match self {
+            AnyQueue::Sqlite(q) => q.delete(lane, handle).await,
+            AnyQueue::Sqs(q) => q.delete(lane, handle).await,
+        }
+    }
+
+    async fn count(&self, lane: Lane) -> Result<u64, QueueError> {
+        match self {
+            AnyQueue::Sqlite(q) => q.count(lane).await,
+            AnyQueue::Sqs(q) => q.count(lane).await,
+        }
+    }
+}
+
+/// Limits for the reading tools: the SDK gets more time than a webhook answer would.
+fn tool_limits() -> Limits {
+    Limits {
+        queue_deadline: std::time::Duration::from_secs(10),
+        ..Limits::from_env()
+    }
+}
+
+/// `rollcall queue drain`.
+pub async fn drain(args: QueueArgs, quarantine: bool) -> Result<ExitCode, CliError> {
+    let queue = AnyQueue::open(&args, tool_limits())?;
+    let lane = if quarantine {
+        Lane::Quarantine
+    } else {
+        Lane::Messages
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut drained = 0u64;
+    loop {
+        let batch = queue.receive(lane, 10).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for received in batch {
+            writeln!(stdout, "{}", received.body).map_err(CliError::io("writing to stdout"))?;
+            stdout.flush().map_err(CliError::io("writing to stdout"))?;
+            queue.delete(lane, &received.handle).await?;
+            drained += 1;
+        }
+    }
+    eprintln!(
+        "drained {drained} {}",
+        if quarantine {
+            "quarantined deliveries"
+        } else {
+            "messages"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rollcall queue stats`.
+pub async fn stats(args: QueueArgs) -> Result<ExitCode, CliError> {
+    let queue = AnyQueue::open(&args, tool_limits())?;
+    let messages = queue.count(Lane::Messages).await?;
+    let quarantine = match queue.count(Lane::Quarantine).await {
+        Err(QueueError::NotConfigured { .. }) => None,
+        other => Some(other?),
+    };
+    println!(
+        "{}",
+        serde_json::json!({"messages": messages, "quarantine": quarantine})
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rollcall quarantine replay`.
+pub async fn replay(args: QueueArgs) -> Result<ExitCode, CliError> {
+    let queue = AnyQueue::open(&args, tool_limits())?;
+    let pipeline = Pipeline::new(Secrets::from_env(), queue, tool_limits());
+    let (mut moved, mut kept) = (0u64, 0u64);
+    loop {
+        let batch = pipeline.queue().receive(Lane::Quarantine, 10).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for received in batch {
+            let record: QuarantineRecord = match serde_json::from_str(&received.body) {
+                Ok(record) => record,
+                Err(e) => {
+                    eprintln!("kept: not a quarantine record ({e})");
+                    kept += 1;
+                    continue;
+                }
+            };
+            match pipeline
+                .replay(&record)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?
+            {
+                Replayed::Queued { id } => {
+                    pipeline
+                        .queue()
+                        .delete(Lane::Quarantine, &received.handle)
+                        .await?;
+                    println!(
+                        "{}",
+                        serde_json::json!({"replayed": id, "type": record.kind})
+                    );
+                    moved += 1;
+                }
+                Replayed::StillUnparsable(reason) => {
+                    eprintln!(
+                        "kept: {} received {}: {reason}",
+                        record.kind, record.received_at
+                    );
+                    kept += 1;
+                }
+            }
+        }
+    }
+    eprintln!("replayed {moved}, still quarantined {kept}");
+    Ok(ExitCode::SUCCESS)
+}

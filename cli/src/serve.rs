@@ -1,0 +1,178 @@
+//! `rollcall serve`: every webhook route on one port, answered by the same pipeline as the Lambda functions.
+
+use crate::CliError;
+use crate::queues::{AnyQueue, QueueArgs};
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::Response;
+use bytes::BytesMut;
+use http_body_util::BodyExt;
+use rollcall::config::{Limits, Secrets};
+use rollcall::{Kind, Pipeline, Provider, Request, Route};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The sample credentials the `events/` files carry. Test-only: `--dev` uses them for missing secrets.
+const DEV_SECRETS: [(&str, &str); 3] = [
+    ("OMERLO_API_KEY", "rollcall-dev-omerlo-key"),
+    (
+        "MIGHTY_NETWORKS_API_KEY",
+        "rollcall-dev-mighty-networks-key",
+    ),
+    (
+        "WIX_PUBLIC_KEY",
+        include_str!("../../events/wix-test-key.pub.pem"),
+    ),
+];
+
+/// `rollcall serve` options.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    queue: QueueArgs,
+    /// Fill every missing secret with the sample credentials of `events/` (never in production).
+    #[arg(long)]
+    dev: bool,
+}
+
+type Shared = Arc<Pipeline<AnyQueue>>;
+
+/// Runs the server until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn run(args: Args) -> Result<ExitCode, CliError> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let limits = Limits::from_env();
+    let secrets = if args.dev {
+        let defaulted: Vec<&str> = DEV_SECRETS
+            .iter()
+            .filter(|(var, _)| std::env::var(var).map_or(true, |v| v.trim().is_empty()))
+            .map(|(var, _)| *var)
+            .collect();
+        if !defaulted.is_empty() {
+            eprintln!(
+                "WARNING: --dev: using the PUBLIC SAMPLE credentials of events/ for {}. Anyone can forge \
+                 deliveries to this server. Never use --dev in production.",
+                defaulted.join(", ")
+            );
+        }
+        Secrets::from_lookup(|var| {
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| {
+                    DEV_SECRETS
+                        .iter()
+                        .find(|(name, _)| *name == var)
+                        .map(|(_, value)| value.to_string())
+                })
+        })
+    } else {
+        Secrets::from_env()
+    };
+    for problem in secrets.problems() {
+        eprintln!("warning: {problem}; its provider's deliveries will be answered 503");
+    }
+    let queue = AnyQueue::open(&args.queue, limits)?;
+    let description = queue.describe(&args.queue);
+    let pipeline: Shared = Arc::new(Pipeline::new(secrets, queue, limits));
+    let app = axum::Router::new().fallback(handle).with_state(pipeline);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(CliError::io(format!("cannot listen on {}", args.addr)))?;
+    let local = listener
+        .local_addr()
+        .map_err(CliError::io("reading the bound address"))?;
+    eprintln!(
+        "rollcall serving {} webhook routes on http://{local}, queue {description}",
+        Kind::ALL.len()
+    );
+    for provider in Provider::ALL {
+        for kind in provider.kinds() {
+            eprintln!("  POST http://{local}{}", kind.route());
+        }
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(CliError::io("serving"))?;
+    eprintln!("rollcall stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn handle(State(pipeline): State<Shared>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let limit = pipeline.limits().max_body_bytes;
+    // Read at most one byte past the limit: enough for the pipeline to answer 413 without buffering more.
+    let Ok(body) = read_capped(body, limit + 1).await else {
+        // The client went away mid-body: nothing is stored, and nobody is left to read an answer.
+        return json_response(
+            400,
+            r#"{"status":"error","error":"bad_request","message":"the body could not be read"}"#
+                .into(),
+        );
+    };
+    let answer = pipeline
+        .handle(
+            Route::Any,
+            Request {
+                method: &parts.method,
+                path: parts.uri.path(),
+                headers: &parts.headers,
+                body: &body,
+            },
+        )
+        .await;
+    json_response(answer.status, answer.body)
+}
+
+fn json_response(status: u16, body: String) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap_or_default()
+}
+
+async fn read_capped(mut body: Body, cap: usize) -> Result<BytesMut, axum::Error> {
+    let mut buffer = BytesMut::new();
+    while buffer.len() < cap {
+        let Some(frame) = body.frame().await else {
+            break;
+        };
+        if let Ok(data) = frame?.into_data() {
+            let room = cap - buffer.len();
+            buffer.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    }
+    Ok(buffer)
+}
+
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

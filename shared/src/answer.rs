@@ -1,0 +1,200 @@
+//! The HTTP contract every entry point shares: what a delivery led to ([`Accepted`] or [`Rejected`]) and the
+//! one mapping of each to a status and a JSON body.
+
+use crate::provider::AuthError;
+use crate::queue::QueueError;
+use serde_json::json;
+
+/// A delivery the provider may forget about: it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    /// The message is on the queue (or was already: a retry of the same change).
+    Queued {
+        /// The message id.
+        id: String,
+        /// True when the queue already held this id (the provider retried).
+        duplicate: bool,
+    },
+    /// Authentic but not readable as its kind: stored in the quarantine for replay.
+    Quarantined {
+        /// Why it did not parse.
+        reason: String,
+    },
+}
+
+/// A delivery that was not stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejected {
+    /// No credentials, or wrong ones.
+    #[error("missing or wrong credentials")]
+    Unauthorized,
+    /// The provider's secret is missing or unusable on this deployment.
+    #[error("{var} is not configured: {why}")]
+    NotConfigured {
+        /// The environment variable to set.
+        var: &'static str,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The body is over the limit.
+    #[error("the body is over the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// Webhooks are delivered with POST only.
+    #[error("method {method} is not allowed here; webhooks are delivered with POST")]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+    },
+    /// No webhook kind is served at this path.
+    #[error("no webhook route at {path}")]
+    NotFound {
+        /// The path asked for.
+        path: String,
+    },
+    /// The queue did not take the message in time; nothing was stored and the provider should retry.
+    #[error("the queue is unavailable ({0}); nothing was stored, retry later")]
+    QueueUnavailable(QueueError),
+}
+
+impl From<AuthError> for Rejected {
+    fn from(error: AuthError) -> Rejected {
+        match error {
+            AuthError::Unauthorized => Rejected::Unauthorized,
+            AuthError::NotConfigured { var, why } => Rejected::NotConfigured { var, why },
+        }
+    }
+}
+
+impl From<QueueError> for Rejected {
+    fn from(error: QueueError) -> Rejected {
+        match error {
+            QueueError::NotConfigured { var } => Rejected::NotConfigured {
+                var,
+                why: "the variable is not set".into(),
+            },
+            other => Rejected::QueueUnavailable(other),
+        }
+    }
+}
+
+impl Rejected {
+    /// A short machine-readable code, the `error` field of the body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejected::Unauthorized => "unauthorized",
+            Rejected::NotConfigured { .. } => "not_configured",
+            Rejected::TooLarge { .. } => "payload_too_large",
+            Rejected::MethodNotAllowed { .. } => "method_not_allowed",
+            Rejected::NotFound { .. } => "not_found",
+            Rejected::QueueUnavailable(_) => "queue_unavailable",
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            Rejected::Unauthorized => 401,
+            Rejected::NotFound { .. } => 404,
+            Rejected::MethodNotAllowed { .. } => 405,
+            Rejected::TooLarge { .. } => 413,
+            Rejected::NotConfigured { .. } | Rejected::QueueUnavailable(_) => 503,
+        }
+    }
+}
+
+/// An HTTP answer: a status and a JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// HTTP status code.
+    pub status: u16,
+    /// JSON body.
+    pub body: String,
+}
+
+impl Answer {
+    /// The answer for what a delivery led to.
+    pub fn new(result: &Result<Accepted, Rejected>) -> Answer {
+        let (status, body) = match result {
+            Ok(Accepted::Queued { id, .. }) => (200, json!({"status": "queued", "id": id})),
+            Ok(Accepted::Quarantined { reason }) => {
+                (200, json!({"status": "quarantined", "reason": reason}))
+            }
+            Err(rejected) => {
+                let mut body = json!({
+                    "status": "error",
+                    "error": rejected.code(),
+                    "message": rejected.to_string(),
+                });
+                if let Rejected::NotConfigured { var, .. } = rejected {
+                    body["variable"] = json!(var);
+                }
+                (rejected.status(), body)
+            }
+        };
+        Answer {
+            status,
+            body: body.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rejection_has_its_status_and_a_json_body() {
+        let cases = [
+            (Rejected::Unauthorized, 401),
+            (Rejected::NotFound { path: "/x".into() }, 404),
+            (
+                Rejected::MethodNotAllowed {
+                    method: "GET".into(),
+                },
+                405,
+            ),
+            (Rejected::TooLarge { limit: 1 }, 413),
+            (
+                Rejected::NotConfigured {
+                    var: "OMERLO_API_KEY",
+                    why: "unset".into(),
+                },
+                503,
+            ),
+            (Rejected::QueueUnavailable(QueueError::TimedOut), 503),
+        ];
+        for (rejected, status) in cases {
+            let answer = Answer::new(&Err(rejected.clone()));
+            assert_eq!(answer.status, status);
+            let body: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+            assert_eq!(body["error"], rejected.code());
+            assert!(!body["message"].as_str().unwrap().is_empty());
+        }
+    }
+
+    #[test]
+    fn missing_secret_names_the_variable() {
+        let answer = Answer::new(&Err(Rejected::NotConfigured {
+            var: "WIX_PUBLIC_KEY",
+            why: "the variable is not set".into(),
+        }));
+        assert!(answer.body.contains(r#""variable":"WIX_PUBLIC_KEY""#));
+    }
+
+    #[test]
+    fn accepted_answers() {
+        let queued = Answer::new(&Ok(Accepted::Queued {
+            id: "a".into(),
+            duplicate: false,
+        }));
+        assert_eq!(
+            (queued.status, queued.body.as_str()),
+            (200, r#"{"id":"a","status":"queued"}"#)
+        );
+        let q = Answer::new(&Ok(Accepted::Quarantined { reason: "r".into() }));
+        assert_eq!(q.body, r#"{"reason":"r","status":"quarantined"}"#);
+    }
+}

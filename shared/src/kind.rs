@@ -1,0 +1,236 @@
+//! The registry of webhook kinds: the one table from which routes, Lambda binaries, the SAM template check and
+//! the test matrix all derive. Adding a kind is one row here plus its payload type in `provider/`.
+
+use serde::{Deserialize, Serialize};
+
+/// The platform a webhook comes from; decides how a delivery is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provider {
+    /// Omerlo Backoffice API: JSON body, `x-api-key` header.
+    Omerlo,
+    /// Mighty Networks Admin API: JSON body, `Authorization: Bearer` header.
+    MightyNetworks,
+    /// Wix Calendar participations v3: the body is an RS256-signed JWT.
+    Wix,
+}
+
+impl Provider {
+    /// Every provider, in registry order.
+    pub const ALL: [Provider; 3] = [Provider::Omerlo, Provider::MightyNetworks, Provider::Wix];
+
+    /// The path segment and message-source prefix (`omerlo`, `mighty-networks`, `wix`).
+    pub const fn slug(self) -> &'static str {
+        match self {
+            Provider::Omerlo => "omerlo",
+            Provider::MightyNetworks => "mighty-networks",
+            Provider::Wix => "wix",
+        }
+    }
+
+    /// A human name for logs and docs.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Provider::Omerlo => "Omerlo",
+            Provider::MightyNetworks => "Mighty Networks",
+            Provider::Wix => "Wix",
+        }
+    }
+
+    /// The environment variable that holds this provider's secret (keys, or PEM public keys for Wix).
+    pub const fn secret_var(self) -> &'static str {
+        match self {
+            Provider::Omerlo => "OMERLO_API_KEY",
+            Provider::MightyNetworks => "MIGHTY_NETWORKS_API_KEY",
+            Provider::Wix => "WIX_PUBLIC_KEY",
+        }
+    }
+
+    /// The kinds this provider sends.
+    pub fn kinds(self) -> impl Iterator<Item = Kind> {
+        Kind::ALL.into_iter().filter(move |k| k.provider() == self)
+    }
+}
+
+macro_rules! kinds {
+    ($( $(#[$doc:meta])* $variant:ident => $provider:ident, $slug:literal, $wire:literal, $ty:literal; )*) => {
+        /// One webhook kind: a route, a Lambda binary, a message `type`. Serialized as its message `type`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Kind { $( $(#[$doc])* $variant, )* }
+
+        impl Kind {
+            /// Every kind, in registry order.
+            pub const ALL: [Kind; [$(Kind::$variant),*].len()] = [$(Kind::$variant),*];
+
+            /// Who sends this kind.
+            pub const fn provider(self) -> Provider {
+                match self { $( Kind::$variant => Provider::$provider, )* }
+            }
+
+            /// The kind's own path segment, e.g. `participant-created`.
+            pub const fn slug(self) -> &'static str {
+                match self { $( Kind::$variant => $slug, )* }
+            }
+
+            /// The provider's own name for the kind (Omerlo `event_name`, Mighty Networks webhook name,
+            /// Wix `eventType`).
+            pub const fn wire_name(self) -> &'static str {
+                match self { $( Kind::$variant => $wire, )* }
+            }
+
+            /// The CloudEvents `type` of the messages this kind produces.
+            pub const fn message_type(self) -> &'static str {
+                match self { $( Kind::$variant => $ty, )* }
+            }
+        }
+    };
+}
+
+kinds! {
+    /// Omerlo `event_invitation_created`.
+    OmerloEventInvitationCreated => Omerlo, "event-invitation-created", "event_invitation_created", "com.omerlo.event_invitation.created";
+    /// Omerlo `participant_created`.
+    OmerloParticipantCreated => Omerlo, "participant-created", "participant_created", "com.omerlo.participant.created";
+    /// Omerlo `participant_removed`.
+    OmerloParticipantRemoved => Omerlo, "participant-removed", "participant_removed", "com.omerlo.participant.removed";
+    /// Mighty Networks `EventCreated`.
+    MightyNetworksEventCreated => MightyNetworks, "event-created", "EventCreated", "com.mightynetworks.event.created";
+    /// Mighty Networks `EventUpdated`.
+    MightyNetworksEventUpdated => MightyNetworks, "event-updated", "EventUpdated", "com.mightynetworks.event.updated";
+    /// Mighty Networks `RsvpCreated`.
+    MightyNetworksRsvpCreated => MightyNetworks, "rsvp-created", "RsvpCreated", "com.mightynetworks.rsvp.created";
+    /// Mighty Networks `RsvpUpdated`.
+    MightyNetworksRsvpUpdated => MightyNetworks, "rsvp-updated", "RsvpUpdated", "com.mightynetworks.rsvp.updated";
+    /// Mighty Networks `RsvpDeleted`.
+    MightyNetworksRsvpDeleted => MightyNetworks, "rsvp-deleted", "RsvpDeleted", "com.mightynetworks.rsvp.deleted";
+    /// Wix Calendar participation created.
+    WixParticipationCreated => Wix, "participation-created", "wix.calendar.v3.participation_created", "com.wix.calendar.participation.created";
+    /// Wix Calendar participation updated.
+    WixParticipationUpdated => Wix, "participation-updated", "wix.calendar.v3.participation_updated", "com.wix.calendar.participation.updated";
+    /// Wix Calendar participation deleted.
+    WixParticipationDeleted => Wix, "participation-deleted", "wix.calendar.v3.participation_deleted", "com.wix.calendar.participation.deleted";
+}
+
+impl Kind {
+    /// The HTTP route (always `POST`), e.g. `/webhooks/omerlo/participant-created`.
+    pub fn route(self) -> String {
+        format!("/webhooks/{}/{}", self.provider().slug(), self.slug())
+    }
+
+    /// The Lambda binary (and `functions/src/bin/` file stem), e.g. `omerlo-participant-created`.
+    pub fn binary(self) -> String {
+        format!("{}-{}", self.provider().slug(), self.slug())
+    }
+
+    /// The SAM logical id of the kind's function, e.g. `OmerloParticipantCreatedFunction`.
+    pub fn function_logical_id(self) -> String {
+        let pascal: String = self
+            .binary()
+            .split('-')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        format!("{pascal}Function")
+    }
+
+    /// The kind served at `path`, if any. A trailing slash is tolerated.
+    pub fn from_route(path: &str) -> Option<Kind> {
+        let path = path.strip_suffix('/').unwrap_or(path);
+        Kind::ALL.into_iter().find(|k| k.route() == path)
+    }
+
+    /// The kind a message `type` names, if any.
+    pub fn from_message_type(message_type: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.message_type() == message_type)
+    }
+
+    /// The kind a Lambda binary name names, if any.
+    pub fn from_binary(binary: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.binary() == binary)
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.message_type())
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Kind::from_message_type(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown message type `{name}`")))
+    }
+}
+
+impl schemars::JsonSchema for Kind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MessageType".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let types: Vec<&str> = Kind::ALL.iter().map(|k| k.message_type()).collect();
+        schemars::json_schema!({
+            "description": "The kind of change, one value per webhook kind.",
+            "type": "string",
+            "enum": types,
+        })
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message_type())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn eleven_kinds_with_unique_routes_binaries_and_types() {
+        assert_eq!(Kind::ALL.len(), 11);
+        let routes: HashSet<_> = Kind::ALL.iter().map(|k| k.route()).collect();
+        let bins: HashSet<_> = Kind::ALL.iter().map(|k| k.binary()).collect();
+        let types: HashSet<_> = Kind::ALL.iter().map(|k| k.message_type()).collect();
+        assert_eq!((routes.len(), bins.len(), types.len()), (11, 11, 11));
+    }
+
+    #[test]
+    fn routes_round_trip() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_route(&kind.route()), Some(kind));
+            assert_eq!(Kind::from_route(&format!("{}/", kind.route())), Some(kind));
+            assert_eq!(Kind::from_binary(&kind.binary()), Some(kind));
+            assert_eq!(Kind::from_message_type(kind.message_type()), Some(kind));
+        }
+        assert_eq!(Kind::from_route("/webhooks/omerlo/nope"), None);
+    }
+
+    #[test]
+    fn the_table_from_the_spec() {
+        assert_eq!(
+            Kind::MightyNetworksRsvpDeleted.route(),
+            "/webhooks/mighty-networks/rsvp-deleted"
+        );
+        assert_eq!(
+            Kind::WixParticipationUpdated.message_type(),
+            "com.wix.calendar.participation.updated"
+        );
+        assert_eq!(
+            Kind::OmerloEventInvitationCreated.function_logical_id(),
+            "OmerloEventInvitationCreatedFunction"
+        );
+        assert_eq!(Provider::MightyNetworks.kinds().count(), 5);
+    }
+}

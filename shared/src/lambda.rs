@@ -1,0 +1,60 @@
+//! The AWS Lambda adapter: what every `functions/src/bin/*.rs` calls. Builds the SQS client and reads the
+//! secrets once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through the pipeline.
+
+use crate::config::{Limits, Secrets};
+use crate::ingest::{Pipeline, Request, Route};
+use crate::kind::Kind;
+use crate::queue::Queue;
+use crate::queue::sqs::SqsQueue;
+use lambda_http::{Body, Response, service_fn};
+
+pub use lambda_http::Error;
+
+/// Runs the Lambda function of `kind` until the runtime stops it.
+pub async fn run(kind: Kind) -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let limits = Limits::from_env();
+    let secrets = Secrets::from_env();
+    for problem in secrets.problems() {
+        if let crate::provider::AuthError::NotConfigured { var, why } = problem {
+            if var == kind.provider().secret_var() {
+                tracing::error!(
+                    var,
+                    why,
+                    "secret not configured: every delivery will be answered 503"
+                );
+            }
+        }
+    }
+    let pipeline = Pipeline::new(secrets, SqsQueue::from_env(limits.queue_deadline), limits);
+    let pipeline = &pipeline;
+    lambda_http::run(service_fn(
+        move |request: lambda_http::Request| async move {
+            respond(pipeline, Route::Only(kind), &request).await
+        },
+    ))
+    .await
+}
+
+/// Serves one API Gateway request through the pipeline.
+pub async fn respond<Q: Queue>(
+    pipeline: &Pipeline<Q>,
+    route: Route,
+    request: &lambda_http::Request,
+) -> Result<Response<Body>, Error> {
+    let answer = pipeline
+        .handle(
+            route,
+            Request {
+                method: request.method(),
+                path: request.uri().path(),
+                headers: request.headers(),
+                body: request.body().as_ref(),
+            },
+        )
+        .await;
+    Ok(Response::builder()
+        .status(answer.status)
+        .header("content-type", "application/json")
+        .body(Body::Text(answer.body))?)
+}

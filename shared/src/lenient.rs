@@ -1,0 +1,135 @@
+//! Lenient deserializers for fields whose type drifts between provider versions: ids sent as strings or
+//! numbers, informational text that may become null or change shape, lists sent as `null`.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// An identifier the provider sends as a string or as a number (`"1234"` and `1234` are the same id).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct Id(pub String);
+
+impl Id {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(s) if !s.trim().is_empty() => Ok(Id(s)),
+            Value::Number(n) => Ok(Id(n.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "expected an id (a non-empty string or a number), found {}",
+                describe(&other)
+            ))),
+        }
+    }
+}
+
+/// An optional id: `null`, absent, or an empty string are `None`; any other non-id shape is an error.
+pub fn opt_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Id>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => Ok(Some(Id(s))),
+        Value::Number(n) => Ok(Some(Id(n.to_string()))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected an id, found {}",
+            describe(&other)
+        ))),
+    }
+}
+
+/// Informational text: strings, numbers and booleans become text; `null`, empty strings, objects and
+/// arrays become `None` (they stay intact in the message's `original`).
+pub fn opt_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(s) if s.trim().is_empty() => None,
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+/// A list that may be sent as `null` (read as empty).
+pub fn vec<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A JSON value that providers send either as an object or as a string holding JSON (Wix nests both ways).
+pub fn nested_json(value: Value) -> Result<Value, serde_json::Error> {
+    match value {
+        Value::String(text) => serde_json::from_str(&text),
+        other => Ok(other),
+    }
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "an empty string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Sample {
+        id: Id,
+        #[serde(default, deserialize_with = "opt_id")]
+        other: Option<Id>,
+        #[serde(default, deserialize_with = "opt_text")]
+        text: Option<String>,
+        #[serde(default, deserialize_with = "vec")]
+        list: Vec<u8>,
+    }
+
+    #[test]
+    fn ids_as_strings_or_numbers() {
+        let a: Sample = serde_json::from_str(r#"{"id":"1234","other":123}"#).unwrap();
+        assert_eq!((a.id.as_str(), a.other.unwrap().as_str()), ("1234", "123"));
+        assert!(serde_json::from_str::<Sample>(r#"{"id":null}"#).is_err());
+        assert!(serde_json::from_str::<Sample>(r#"{"id":""}"#).is_err());
+    }
+
+    #[test]
+    fn text_and_lists_are_lenient() {
+        let a: Sample =
+            serde_json::from_str(r#"{"id":1,"text":{"nested":true},"list":null}"#).unwrap();
+        assert_eq!(a.text, None);
+        assert!(a.list.is_empty());
+        let b: Sample = serde_json::from_str(r#"{"id":1,"text":42,"list":[1,2]}"#).unwrap();
+        assert_eq!(b.text.as_deref(), Some("42"));
+        assert_eq!(b.list, vec![1, 2]);
+    }
+
+    #[test]
+    fn nested_json_strings() {
+        assert_eq!(
+            nested_json(Value::String("{\"a\":1}".into())).unwrap()["a"],
+            1
+        );
+        assert_eq!(nested_json(serde_json::json!({"a": 2})).unwrap()["a"], 2);
+        assert!(nested_json(Value::String("nope".into())).is_err());
+    }
+}

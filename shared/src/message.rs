@@ -1,0 +1,323 @@
+//! The message contract: the CloudEvents 1.0 envelope Rollcall puts on the queue, its provider-independent
+//! view (`event`, `person`, `participation`, `sequence`, `changed_at`) and the typed views of `original`.
+//! The functions serialize with these types and consumers deserialize with them: one definition.
+
+use crate::kind::Kind;
+use crate::provider::{mighty_networks, omerlo, wix};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The contract's name and major version, the messages' `dataschema` and the JSON Schema's `$id`.
+/// Within v1 the contract only grows by optional fields.
+pub const DATASCHEMA: &str = "urn:rollcall:message:v1";
+
+/// One change, as Rollcall puts it on the queue (the SQS message body).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(
+    title = "Rollcall message",
+    description = "A CloudEvents 1.0 JSON event: one change to an event participation, from Omerlo, Mighty Networks or Wix."
+)]
+pub struct Message {
+    /// Always `1.0`.
+    pub specversion: SpecVersion,
+    /// The provider's event id (Mighty Networks `event_id`, Wix event `id`); for Omerlo a UUIDv5 over the kind
+    /// and the canonical JSON of the body. The same change always has the same id.
+    pub id: String,
+    /// Provider and tenant: `/omerlo/workspaces/{id}`, `/mighty-networks/spaces/{id}`, `/wix/instances/{id}`.
+    pub source: String,
+    /// The kind of change, e.g. `com.wix.calendar.participation.created`.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// `{entity}/{id}` of the changed entity: `participant/…`, `invitation/…`, `event/…`, `rsvp/…`,
+    /// `participation/…`.
+    pub subject: String,
+    /// The provider's time of the change (RFC 3339, UTC); the time of receipt where the provider gave none.
+    pub time: String,
+    /// Always `application/json`.
+    pub datacontenttype: ContentType,
+    /// The contract and its major version: `urn:rollcall:message:v1`.
+    pub dataschema: String,
+    /// The normalized view and the provider's original payload.
+    pub data: MessageData,
+}
+
+/// The CloudEvents spec version, `1.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum SpecVersion {
+    /// CloudEvents 1.0.
+    #[serde(rename = "1.0")]
+    V1,
+}
+
+/// The content type of `data`, `application/json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ContentType {
+    /// JSON.
+    #[serde(rename = "application/json")]
+    Json,
+}
+
+/// The message's `data`: the same keys for every provider; each view is `null` where the kind has none.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MessageData {
+    /// The event (meeting, session) the change is about.
+    pub event: Option<EventView>,
+    /// The person who takes part or is invited.
+    pub person: Option<PersonView>,
+    /// The participation (RSVP, registration, invitation) that changed.
+    pub participation: Option<ParticipationView>,
+    /// The provider's per-entity sequence number (Wix `entityEventSequence`); `null` where there is none.
+    /// Consumers order a subject's changes by `sequence`, else by `changed_at`.
+    pub sequence: Option<u64>,
+    /// The provider's update time of the changed entity (RFC 3339, UTC).
+    pub changed_at: Option<String>,
+    /// True when the provider says the change comes from a privacy (erasure) request: Wix
+    /// `triggeredByAnonymizeRequest`. `null` where the provider does not say.
+    #[serde(default)]
+    pub anonymize_request: Option<bool>,
+    /// The provider's payload exactly as received (Omerlo, Mighty Networks: the whole body; Wix: the decoded
+    /// delivery `{eventType, instanceId, identity, accountInfo?, data}` with its nested JSON strings parsed).
+    #[schemars(with = "serde_json::Value")]
+    pub original: Box<RawValue>,
+}
+
+/// The normalized event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EventView {
+    /// The provider's event id.
+    pub id: Option<String>,
+    /// The event's title.
+    pub title: Option<String>,
+    /// Start, as the provider gives it (RFC 3339, or a local date-time in `time_zone`).
+    pub starts_at: Option<String>,
+    /// End, as the provider gives it.
+    pub ends_at: Option<String>,
+    /// IANA time zone name, e.g. `America/Montreal`.
+    pub time_zone: Option<String>,
+    /// Where it happens, as one line of text.
+    pub location: Option<String>,
+}
+
+/// The normalized person.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PersonView {
+    /// The provider's id of the person (Omerlo person, Mighty Networks member, Wix contact).
+    pub id: Option<String>,
+    /// Full name.
+    pub name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+}
+
+/// The normalized participation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ParticipationView {
+    /// The provider's id of the participation (participant, invitation, RSVP, Wix participation).
+    pub id: Option<String>,
+    /// Where the person stands; `null` when the provider sent a status Rollcall does not know.
+    pub status: Option<Status>,
+    /// How many people come (Wix `partySize`).
+    pub party_size: Option<u32>,
+}
+
+/// A participation status, the same words for every provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Coming (Omerlo participant, Mighty `yes`, Wix `CONFIRMED`).
+    Going,
+    /// Maybe coming (Mighty `maybe`).
+    Maybe,
+    /// Not coming (Mighty `no`).
+    NotGoing,
+    /// Awaiting confirmation (Wix `PENDING_CONFIRMATION`).
+    Pending,
+    /// Invited (Omerlo invitation).
+    Invited,
+    /// Removed or deleted.
+    Cancelled,
+}
+
+/// What a provider's parser extracts from one delivery; [`Message::build`] turns it into a message.
+#[derive(Debug)]
+pub struct Change {
+    /// The message id (see [`Message::id`]).
+    pub id: String,
+    /// The message source (see [`Message::source`]).
+    pub source: String,
+    /// The message subject (see [`Message::subject`]).
+    pub subject: String,
+    /// The provider's time of the change, as sent (parsed leniently).
+    pub time: Option<String>,
+    /// The normalized event.
+    pub event: Option<EventView>,
+    /// The normalized person.
+    pub person: Option<PersonView>,
+    /// The normalized participation.
+    pub participation: Option<ParticipationView>,
+    /// The provider's sequence number.
+    pub sequence: Option<u64>,
+    /// The provider's update time, as sent.
+    pub changed_at: Option<String>,
+    /// Wix `triggeredByAnonymizeRequest`.
+    pub anonymize_request: Option<bool>,
+    /// The original payload.
+    pub original: Box<RawValue>,
+}
+
+impl Message {
+    /// Wraps a parsed change of `kind` received at `received_at` in the envelope.
+    pub fn build(kind: Kind, change: Change, received_at: OffsetDateTime) -> Message {
+        let time = change
+            .time
+            .as_deref()
+            .and_then(rfc3339_utc)
+            .unwrap_or_else(|| format_utc(received_at));
+        Message {
+            specversion: SpecVersion::V1,
+            id: change.id,
+            source: change.source,
+            kind,
+            subject: change.subject,
+            time,
+            datacontenttype: ContentType::Json,
+            dataschema: DATASCHEMA.to_owned(),
+            data: MessageData {
+                event: change.event,
+                person: change.person,
+                participation: change.participation,
+                sequence: change.sequence,
+                changed_at: change.changed_at.as_deref().and_then(rfc3339_utc),
+                anonymize_request: change.anonymize_request,
+                original: change.original,
+            },
+        }
+    }
+
+    /// Reads a queue message body (what an SQS consumer receives).
+    pub fn from_body(body: &str) -> Result<Message, serde_json::Error> {
+        serde_json::from_str(body)
+    }
+
+    /// The message as a queue body (compact JSON).
+    pub fn to_body(&self) -> String {
+        // A Message holds only strings, numbers and raw JSON that was valid when parsed: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The typed view of `data.original` for this message's kind.
+    pub fn payload(&self) -> Result<Payload, serde_json::Error> {
+        Payload::parse(self.kind, self.data.original.get())
+    }
+}
+
+/// `data.original` typed by kind: one call from a queue body to a provider's own structure.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Payload {
+    /// Omerlo `event_invitation_created`.
+    OmerloEventInvitationCreated(omerlo::Delivery<omerlo::InvitationData>),
+    /// Omerlo `participant_created`.
+    OmerloParticipantCreated(omerlo::Delivery<omerlo::ParticipantData>),
+    /// Omerlo `participant_removed`.
+    OmerloParticipantRemoved(omerlo::Delivery<omerlo::ParticipantData>),
+    /// Mighty Networks `EventCreated`.
+    MightyNetworksEventCreated(mighty_networks::Delivery<mighty_networks::Event>),
+    /// Mighty Networks `EventUpdated`.
+    MightyNetworksEventUpdated(mighty_networks::Delivery<mighty_networks::Event>),
+    /// Mighty Networks `RsvpCreated`.
+    MightyNetworksRsvpCreated(mighty_networks::Delivery<mighty_networks::Rsvp>),
+    /// Mighty Networks `RsvpUpdated`.
+    MightyNetworksRsvpUpdated(mighty_networks::Delivery<mighty_networks::Rsvp>),
+    /// Mighty Networks `RsvpDeleted`.
+    MightyNetworksRsvpDeleted(mighty_networks::Delivery<mighty_networks::Rsvp>),
+    /// Wix participation created.
+    WixParticipationCreated(wix::Delivery),
+    /// Wix participation updated.
+    WixParticipationUpdated(wix::Delivery),
+    /// Wix participation deleted.
+    WixParticipationDeleted(wix::Delivery),
+}
+
+impl Payload {
+    /// Parses `original` JSON as `kind`'s payload.
+    pub fn parse(kind: Kind, original: &str) -> Result<Payload, serde_json::Error> {
+        use serde_json::from_str as json;
+        Ok(match kind {
+            Kind::OmerloEventInvitationCreated => {
+                Payload::OmerloEventInvitationCreated(json(original)?)
+            }
+            Kind::OmerloParticipantCreated => Payload::OmerloParticipantCreated(json(original)?),
+            Kind::OmerloParticipantRemoved => Payload::OmerloParticipantRemoved(json(original)?),
+            Kind::MightyNetworksEventCreated => {
+                Payload::MightyNetworksEventCreated(json(original)?)
+            }
+            Kind::MightyNetworksEventUpdated => {
+                Payload::MightyNetworksEventUpdated(json(original)?)
+            }
+            Kind::MightyNetworksRsvpCreated => Payload::MightyNetworksRsvpCreated(json(original)?),
+            Kind::MightyNetworksRsvpUpdated => Payload::MightyNetworksRsvpUpdated(json(original)?),
+            Kind::MightyNetworksRsvpDeleted => Payload::MightyNetworksRsvpDeleted(json(original)?),
+            Kind::WixParticipationCreated => Payload::WixParticipationCreated(json(original)?),
+            Kind::WixParticipationUpdated => Payload::WixParticipationUpdated(json(original)?),
+            Kind::WixParticipationDeleted => Payload::WixParticipationDeleted(json(original)?),
+        })
+    }
+}
+
+/// Parses an RFC 3339 time (any offset) and renders it in UTC; `None` when it does not parse.
+pub fn rfc3339_utc(text: &str) -> Option<String> {
+    OffsetDateTime::parse(text.trim(), &Rfc3339)
+        .ok()
+        .map(format_utc)
+}
+
+/// Renders a time as RFC 3339 in UTC.
+pub fn format_utc(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Joins name parts that are present with single spaces; `None` when none is.
+pub(crate) fn full_name<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> Option<String> {
+    let words: Vec<&str> = parts
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_normalized_to_utc() {
+        assert_eq!(
+            rfc3339_utc("2025-11-07T23:17:21+01:00").as_deref(),
+            Some("2025-11-07T22:17:21Z")
+        );
+        assert_eq!(
+            rfc3339_utc("2024-10-15T11:29:39.041491431Z").as_deref(),
+            Some("2024-10-15T11:29:39.041491431Z")
+        );
+        assert_eq!(rfc3339_utc("<string>"), None);
+    }
+
+    #[test]
+    fn names_join_present_parts() {
+        assert_eq!(
+            full_name([Some("Ada"), None, Some(" Lovelace ")]).as_deref(),
+            Some("Ada Lovelace")
+        );
+        assert_eq!(full_name([None, Some("")]), None);
+    }
+}

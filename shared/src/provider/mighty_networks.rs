@@ -1,0 +1,260 @@
+//! Mighty Networks Admin API webhooks: `EventCreated`, `EventUpdated`, `RsvpCreated`, `RsvpUpdated`,
+//! `RsvpDeleted`. Delivered as JSON `{"event_id", "event_timestamp", "payload"}` with `Authorization: Bearer
+//! <key>`. The schema drifts between versions of the docs (ids as strings or numbers, renamed fields): only the
+//! ids are required, everything else is optional and kept in `original`.
+
+use super::{Unparsable, json_body, single_header};
+use crate::config::ApiKeys;
+use crate::kind::Kind;
+use crate::lenient::{self, Id};
+use crate::message::{Change, EventView, ParticipationView, PersonView, Status, full_name};
+use crate::provider::AuthError;
+use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// A Mighty Networks delivery.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Delivery<P> {
+    /// The delivery's unique id, the de-duplication key.
+    pub event_id: Id,
+    /// When the change happened.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub event_timestamp: Option<String>,
+    /// The event or RSVP.
+    pub payload: P,
+}
+
+/// An event (a post of type `event`), the payload of `EventCreated` / `EventUpdated`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Event {
+    /// Event (post) id.
+    pub id: Id,
+    /// Creation time.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub created_at: Option<String>,
+    /// Last update.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub updated_at: Option<String>,
+    /// The space (the tenant).
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub space_id: Option<Id>,
+    /// The space, in later versions of the payload.
+    #[serde(default)]
+    pub space: Option<Space>,
+    /// Title.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub title: Option<String>,
+    /// `local`, `online_meeting`, `zoom_meeting`, …
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub event_type: Option<String>,
+    /// Start.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub starts_at: Option<String>,
+    /// End.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub ends_at: Option<String>,
+    /// IANA time zone.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub time_zone: Option<String>,
+    /// Location text.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub location: Option<String>,
+    /// Link to the event.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub permalink: Option<String>,
+}
+
+/// A space of a network.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Space {
+    /// Space id.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub id: Option<Id>,
+    /// Space name.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub name: Option<String>,
+}
+
+/// An RSVP, the payload of `RsvpCreated` / `RsvpUpdated` / `RsvpDeleted`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Rsvp {
+    /// RSVP id.
+    pub id: Id,
+    /// Last update.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub updated: Option<String>,
+    /// `yes`, `maybe` or `no`.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub status: Option<String>,
+    /// The event (required: an RSVP is always for an event, and it names the space).
+    pub event: Event,
+    /// The member who answered.
+    #[serde(default)]
+    pub member: Option<Member>,
+    /// The occurrence, for recurring events.
+    #[serde(default)]
+    pub event_instance: Option<EventInstance>,
+}
+
+/// A member of the network.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    /// Member id.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub id: Option<Id>,
+    /// E-mail address.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub email: Option<String>,
+    /// First name.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub last_name: Option<String>,
+}
+
+/// One occurrence of a recurring event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventInstance {
+    /// The event (post) id.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub post_id: Option<Id>,
+    /// Start of this occurrence.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub starts_at: Option<String>,
+    /// End of this occurrence.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub ends_at: Option<String>,
+}
+
+/// Checks `Authorization: Bearer <key>` against the configured keys.
+pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), AuthError> {
+    let token = single_header(headers, "authorization").and_then(|value| {
+        let (scheme, token) = value.split_at_checked(7)?;
+        scheme
+            .eq_ignore_ascii_case(b"bearer ")
+            .then(|| token.trim_ascii())
+    });
+    match token {
+        Some(token) if keys.accepts(token) => Ok(()),
+        _ => Err(AuthError::Unauthorized),
+    }
+}
+
+/// Reads a body as a change of the Mighty Networks `kind`.
+pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
+    let raw: &RawValue = json_body(body)?;
+    let value: serde_json::Value = json_body(body)?;
+    let payload = value.get("payload").filter(|p| p.is_object());
+    let looks_like_rsvp = payload.is_some_and(|p| p.get("event").is_some_and(|e| e.is_object()));
+    let is_rsvp_kind = !matches!(
+        kind,
+        Kind::MightyNetworksEventCreated | Kind::MightyNetworksEventUpdated
+    );
+    if payload.is_some() && looks_like_rsvp != is_rsvp_kind {
+        return Err(Unparsable::new(format!(
+            "the payload is {} delivered to the route of `{}`",
+            if looks_like_rsvp {
+                "an RSVP"
+            } else {
+                "an event, not an RSVP,"
+            },
+            kind.wire_name()
+        )));
+    }
+    let shape =
+        |e: serde_json::Error| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name()));
+    let original = raw.to_owned();
+
+    if !is_rsvp_kind {
+        let delivery: Delivery<Event> = serde_json::from_value(value).map_err(shape)?;
+        let event = &delivery.payload;
+        return Ok(Change {
+            id: delivery.event_id.0.clone(),
+            source: source(event)?,
+            subject: format!("event/{}", event.id),
+            time: delivery
+                .event_timestamp
+                .clone()
+                .or_else(|| event.updated_at.clone()),
+            event: Some(event_view(event, None)),
+            person: None,
+            participation: None,
+            sequence: None,
+            changed_at: event
+                .updated_at
+                .clone()
+                .or_else(|| event.created_at.clone()),
+            anonymize_request: None,
+            original,
+        });
+    }
+
+    let delivery: Delivery<Rsvp> = serde_json::from_value(value).map_err(shape)?;
+    let rsvp = &delivery.payload;
+    let status = if kind == Kind::MightyNetworksRsvpDeleted {
+        Some(Status::Cancelled)
+    } else {
+        match rsvp
+            .status
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("yes") => Some(Status::Going),
+            Some("maybe") => Some(Status::Maybe),
+            Some("no") => Some(Status::NotGoing),
+            _ => None,
+        }
+    };
+    Ok(Change {
+        id: delivery.event_id.0.clone(),
+        source: source(&rsvp.event)?,
+        subject: format!("rsvp/{}", rsvp.id),
+        time: delivery
+            .event_timestamp
+            .clone()
+            .or_else(|| rsvp.updated.clone()),
+        event: Some(event_view(&rsvp.event, rsvp.event_instance.as_ref())),
+        person: rsvp.member.as_ref().map(|m| PersonView {
+            id: m.id.as_ref().map(|i| i.0.clone()),
+            name: full_name([m.first_name.as_deref(), m.last_name.as_deref()]),
+            email: m.email.clone(),
+            phone: None,
+        }),
+        participation: Some(ParticipationView {
+            id: Some(rsvp.id.0.clone()),
+            status,
+            party_size: None,
+        }),
+        sequence: None,
+        changed_at: rsvp.updated.clone(),
+        anonymize_request: None,
+        original,
+    })
+}
+
+fn source(event: &Event) -> Result<String, Unparsable> {
+    let space = event
+        .space_id
+        .as_ref()
+        .or_else(|| event.space.as_ref().and_then(|s| s.id.as_ref()))
+        .ok_or_else(|| Unparsable::new("no space_id (nor space.id) on the event"))?;
+    Ok(format!("/mighty-networks/spaces/{space}"))
+}
+
+fn event_view(event: &Event, instance: Option<&EventInstance>) -> EventView {
+    EventView {
+        id: Some(event.id.0.clone()),
+        title: event.title.clone(),
+        starts_at: instance
+            .and_then(|i| i.starts_at.clone())
+            .or_else(|| event.starts_at.clone()),
+        ends_at: instance
+            .and_then(|i| i.ends_at.clone())
+            .or_else(|| event.ends_at.clone()),
+        time_zone: event.time_zone.clone(),
+        location: event.location.clone(),
+    }
+}

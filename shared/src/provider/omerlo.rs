@@ -1,0 +1,350 @@
+//! Omerlo Backoffice API webhooks: `event_invitation_created`, `participant_created`, `participant_removed`.
+//! Delivered as JSON `{"event_name": …, "data": {…}}` with the configured key in `x-api-key`. The envelope has no
+//! event id, so the message id is a UUIDv5 over the kind and the canonical JSON of the body.
+
+use super::{Unparsable, canonical_json, json_body, single_header};
+use crate::config::ApiKeys;
+use crate::kind::Kind;
+use crate::lenient::{self, Id};
+use crate::message::{Change, EventView, ParticipationView, PersonView, Status, full_name};
+use crate::provider::AuthError;
+use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The namespace of Omerlo message ids (UUIDv5). Never change it: ids would stop matching retries.
+const ID_NAMESPACE: uuid::Uuid = uuid::uuid!("8aff060b-518d-4918-a2d2-fb50099d5460");
+
+/// An Omerlo delivery: the kind's name and its data.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Delivery<D> {
+    /// `event_invitation_created`, `participant_created` or `participant_removed`.
+    pub event_name: String,
+    /// The kind's data.
+    pub data: D,
+}
+
+/// `data` of `participant_created` and `participant_removed`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ParticipantData {
+    /// The event.
+    #[serde(default)]
+    pub event: Option<Event>,
+    /// The participant (required: it identifies the change).
+    pub participant: Participant,
+    /// The person behind the participant.
+    #[serde(default)]
+    pub person: Option<Person>,
+}
+
+/// `data` of `event_invitation_created`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InvitationData {
+    /// The event.
+    #[serde(default)]
+    pub event: Option<Event>,
+    /// The invitation (required: it identifies the change).
+    pub invitation: Invitation,
+}
+
+/// An Omerlo event (community profile).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Event {
+    /// Event id.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub id: Option<Id>,
+    /// Names per locale.
+    #[serde(default, deserialize_with = "lenient::vec")]
+    pub locales: Vec<Locale>,
+    /// When it happens.
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
+    /// Where it happens.
+    #[serde(default, deserialize_with = "lenient::vec")]
+    pub address: Vec<Address>,
+    /// The profile, which names the workspace.
+    #[serde(default)]
+    pub profile: Option<Profile>,
+    /// Last update.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub updated_at: Option<String>,
+}
+
+/// An event's name in one locale.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Locale {
+    /// Locale code, e.g. `en`.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub locale: Option<String>,
+    /// The event's name in that locale.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub name: Option<String>,
+}
+
+/// An event's schedule: local dates and times in `timezone`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Schedule {
+    /// Start date, `YYYY-MM-DD`.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub starts_at_date: Option<String>,
+    /// Start time, `hh:mm:ss`.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub starts_at_time: Option<String>,
+    /// End date.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub ends_at_date: Option<String>,
+    /// End time.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub ends_at_time: Option<String>,
+    /// IANA time zone.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub timezone: Option<String>,
+    /// All-day event (Omerlo spells the key `all_day?`).
+    #[serde(default, rename = "all_day?")]
+    pub all_day: Option<bool>,
+}
+
+/// A postal address.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Address {
+    /// Street line.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub street: Option<String>,
+    /// City.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub city: Option<String>,
+    /// Country.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub country: Option<String>,
+}
+
+/// A community profile; it names the workspace (the tenant).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Profile {
+    /// The Omerlo workspace.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub workspace_id: Option<Id>,
+}
+
+/// A participant of an event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Participant {
+    /// Participant id.
+    pub id: Id,
+    /// The event.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub event_id: Option<Id>,
+    /// The person.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub person_id: Option<Id>,
+    /// Creation time.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub inserted_at: Option<String>,
+    /// Last update.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub updated_at: Option<String>,
+}
+
+/// A person (community profile).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Person {
+    /// Person id.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub id: Option<Id>,
+    /// First name.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub last_name: Option<String>,
+    /// Contacts (e-mail, phone).
+    #[serde(default, deserialize_with = "lenient::vec")]
+    pub contact: Vec<Contact>,
+    /// The profile, which names the workspace.
+    #[serde(default)]
+    pub profile: Option<Profile>,
+}
+
+/// A contact entry.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Contact {
+    /// E-mail address.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub email: Option<String>,
+    /// Phone number.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub phone: Option<String>,
+}
+
+/// An invitation to an event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Invitation {
+    /// Invitation id.
+    pub id: Id,
+    /// The invited address.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub email: Option<String>,
+    /// The event.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub event_id: Option<Id>,
+    /// Creation time.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub inserted_at: Option<String>,
+}
+
+/// Checks `x-api-key` against the configured keys.
+pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), AuthError> {
+    match single_header(headers, "x-api-key") {
+        Some(key) if keys.accepts(key) => Ok(()),
+        _ => Err(AuthError::Unauthorized),
+    }
+}
+
+/// Reads a body as a change of the Omerlo `kind`.
+pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
+    let value: serde_json::Value = json_body(body)?;
+    let name = value.get("event_name").and_then(|n| n.as_str());
+    match name {
+        Some(name) if name == kind.wire_name() => {}
+        Some(name) => {
+            return Err(Unparsable::new(format!(
+                "event_name `{name}` delivered to the route of `{}`",
+                kind.wire_name()
+            )));
+        }
+        None => return Err(Unparsable::new("no event_name")),
+    }
+    let id = uuid::Uuid::new_v5(
+        &ID_NAMESPACE,
+        format!("{}\n{}", kind.message_type(), canonical_json(&value)).as_bytes(),
+    )
+    .to_string();
+    let original = raw(body)?;
+    let shape =
+        |e: serde_json::Error| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name()));
+
+    if kind == Kind::OmerloEventInvitationCreated {
+        let delivery: Delivery<InvitationData> = serde_json::from_value(value).map_err(shape)?;
+        let InvitationData { event, invitation } = delivery.data;
+        return Ok(Change {
+            id,
+            source: source(event.as_ref(), None)?,
+            subject: format!("invitation/{}", invitation.id),
+            time: invitation.inserted_at.clone(),
+            event: event.as_ref().map(event_view),
+            person: Some(PersonView {
+                email: invitation.email.clone(),
+                ..PersonView::default()
+            }),
+            participation: Some(ParticipationView {
+                id: Some(invitation.id.0.clone()),
+                status: Some(Status::Invited),
+                party_size: None,
+            }),
+            sequence: None,
+            changed_at: invitation.inserted_at,
+            anonymize_request: None,
+            original,
+        });
+    }
+
+    let delivery: Delivery<ParticipantData> = serde_json::from_value(value).map_err(shape)?;
+    let ParticipantData {
+        event,
+        participant,
+        person,
+    } = delivery.data;
+    let changed_at = participant
+        .updated_at
+        .clone()
+        .or_else(|| participant.inserted_at.clone());
+    Ok(Change {
+        id,
+        source: source(event.as_ref(), person.as_ref())?,
+        subject: format!("participant/{}", participant.id),
+        time: changed_at.clone(),
+        event: event.as_ref().map(event_view),
+        person: Some(person_view(person.as_ref(), &participant)),
+        participation: Some(ParticipationView {
+            id: Some(participant.id.0.clone()),
+            status: Some(if kind == Kind::OmerloParticipantRemoved {
+                Status::Cancelled
+            } else {
+                Status::Going
+            }),
+            party_size: None,
+        }),
+        sequence: None,
+        changed_at,
+        anonymize_request: None,
+        original,
+    })
+}
+
+fn raw(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
+    json_body::<&RawValue>(body).map(|r| r.to_owned())
+}
+
+fn source(event: Option<&Event>, person: Option<&Person>) -> Result<String, Unparsable> {
+    let workspace = event
+        .and_then(|e| e.profile.as_ref())
+        .or_else(|| person.and_then(|p| p.profile.as_ref()))
+        .and_then(|p| p.workspace_id.as_ref())
+        .ok_or_else(|| {
+            Unparsable::new("no workspace_id in data.event.profile or data.person.profile")
+        })?;
+    Ok(format!("/omerlo/workspaces/{workspace}"))
+}
+
+fn event_view(event: &Event) -> EventView {
+    let schedule = event.schedule.as_ref();
+    let at = |date: Option<&String>, time: Option<&String>| match (date, time) {
+        (Some(d), Some(t)) if schedule.and_then(|s| s.all_day) != Some(true) => {
+            Some(format!("{d}T{t}"))
+        }
+        (Some(d), _) => Some(d.clone()),
+        _ => None,
+    };
+    let title = event
+        .locales
+        .iter()
+        .find(|l| l.locale.as_deref() == Some("en") && l.name.is_some())
+        .or_else(|| event.locales.iter().find(|l| l.name.is_some()))
+        .and_then(|l| l.name.clone());
+    let location = event.address.first().and_then(|a| {
+        let parts: Vec<&str> = [&a.street, &a.city, &a.country]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    });
+    EventView {
+        id: event.id.as_ref().map(|i| i.0.clone()),
+        title,
+        starts_at: at(
+            schedule.and_then(|s| s.starts_at_date.as_ref()),
+            schedule.and_then(|s| s.starts_at_time.as_ref()),
+        ),
+        ends_at: at(
+            schedule.and_then(|s| s.ends_at_date.as_ref()),
+            schedule.and_then(|s| s.ends_at_time.as_ref()),
+        ),
+        time_zone: schedule.and_then(|s| s.timezone.clone()),
+        location,
+    }
+}
+
+fn person_view(person: Option<&Person>, participant: &Participant) -> PersonView {
+    let contact = |pick: fn(&Contact) -> Option<&String>| {
+        person.and_then(|p| p.contact.iter().find_map(|c| pick(c).cloned()))
+    };
+    PersonView {
+        id: person
+            .and_then(|p| p.id.as_ref())
+            .or(participant.person_id.as_ref())
+            .map(|i| i.0.clone()),
+        name: person.and_then(|p| full_name([p.first_name.as_deref(), p.last_name.as_deref()])),
+        email: contact(|c| c.email.as_ref()),
+        phone: contact(|c| c.phone.as_ref()),
+    }
+}

@@ -1,0 +1,368 @@
+//! Wix Calendar participations v3 webhooks: participation created, updated, deleted. The body is a JWT signed
+//! with the app's RSA key (RS256); its `data` claim is a JSON string holding `{eventType, instanceId, data,
+//! identity, accountInfo?}`, whose `data` and `identity` are JSON strings again. Signature checks work on the
+//! raw token as received; parsing decodes the same token without re-verifying (a quarantined delivery was
+//! verified on receipt and is replayed from its stored body).
+
+use super::{AuthError, Unparsable};
+use crate::config::WixKeys;
+use crate::kind::Kind;
+use crate::lenient::{self, Id, nested_json};
+use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, Validation, errors::ErrorKind};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+/// Leeway for `exp` and `nbf`, for clock skew between Wix and AWS.
+const LEEWAY_SECONDS: u64 = 60;
+/// The entity of every Wix kind Rollcall receives.
+const PARTICIPATION_FQDN: &str = "wix.calendar.v3.participation";
+
+/// A Wix delivery as decoded from the JWT, nested JSON strings parsed: the message's `data.original`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// E.g. `wix.calendar.v3.participation_created`.
+    #[serde(default)]
+    pub event_type: Option<String>,
+    /// The app instance (the tenant).
+    pub instance_id: Id,
+    /// Who caused the change.
+    #[serde(default)]
+    pub identity: Option<Identity>,
+    /// The Wix account and site.
+    #[serde(default)]
+    pub account_info: Option<AccountInfo>,
+    /// The event.
+    pub data: Event,
+}
+
+/// Who caused a change.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    /// `ANONYMOUS_VISITOR`, `MEMBER`, `WIX_USER` or `APP`.
+    #[serde(default)]
+    pub identity_type: Option<String>,
+    /// A logged-in site member.
+    #[serde(default)]
+    pub member_id: Option<String>,
+    /// A visitor who is not logged in.
+    #[serde(default)]
+    pub anonymous_visitor_id: Option<String>,
+    /// A Wix user.
+    #[serde(default)]
+    pub wix_user_id: Option<String>,
+    /// An app.
+    #[serde(default)]
+    pub app_id: Option<String>,
+}
+
+/// The Wix account a change belongs to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountInfo {
+    /// The account.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// The parent account, for child accounts.
+    #[serde(default)]
+    pub parent_account_id: Option<String>,
+    /// The site.
+    #[serde(default)]
+    pub site_id: Option<String>,
+}
+
+/// A Wix domain event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// The event id, unique: the de-duplication key.
+    pub id: Id,
+    /// `wix.calendar.v3.participation`.
+    #[serde(default)]
+    pub entity_fqdn: Option<String>,
+    /// `created`, `updated` or `deleted`.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// The participation that changed.
+    pub entity_id: Id,
+    /// When it changed.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub event_time: Option<String>,
+    /// Whether a privacy (erasure) request caused the change.
+    #[serde(default)]
+    pub triggered_by_anonymize_request: Option<bool>,
+    /// The action that caused the change, if given.
+    #[serde(default)]
+    pub originated_from: Option<String>,
+    /// Per-entity order: a later change has a higher number.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub entity_event_sequence: Option<Id>,
+    /// Body of a creation.
+    #[serde(default)]
+    pub created_event: Option<CreatedEvent>,
+    /// Body of an update.
+    #[serde(default)]
+    pub updated_event: Option<UpdatedEvent>,
+    /// Body of a deletion.
+    #[serde(default)]
+    pub deleted_event: Option<DeletedEvent>,
+}
+
+/// `createdEvent`: the new entity (as an object, or as a JSON string in `entityAsJson`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedEvent {
+    /// The entity.
+    #[serde(default, alias = "entityAsJson", deserialize_with = "nested")]
+    pub entity: Option<Participation>,
+}
+
+/// `updatedEvent`: the entity as it is now.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatedEvent {
+    /// The entity.
+    #[serde(default, alias = "currentEntityAsJson", deserialize_with = "nested")]
+    pub current_entity: Option<Participation>,
+    /// Which fields changed.
+    #[serde(default)]
+    pub modified_fields: Option<Value>,
+}
+
+/// `deletedEvent`: the entity as it was, when Wix sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedEvent {
+    /// The entity.
+    #[serde(default, alias = "deletedEntityAsJson", deserialize_with = "nested")]
+    pub deleted_entity: Option<Participation>,
+}
+
+/// A participation in a Wix calendar event or schedule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participation {
+    /// Participation id.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub id: Option<Id>,
+    /// External id.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// Who takes part.
+    #[serde(default)]
+    pub participant: Option<Participant>,
+    /// How many people (1–1000).
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub party_size: Option<Id>,
+    /// `CONFIRMED` or `PENDING_CONFIRMATION`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The event, when the participation is in one event.
+    #[serde(default)]
+    pub event_id: Option<String>,
+    /// The schedule, when the participation is in every event of a schedule.
+    #[serde(default)]
+    pub schedule_id: Option<String>,
+    /// Revision, incremented on each update.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub revision: Option<Id>,
+    /// Creation time.
+    #[serde(default)]
+    pub created_date: Option<String>,
+    /// Last update.
+    #[serde(default)]
+    pub updated_date: Option<String>,
+}
+
+/// A participant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Phone number.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The Wix contact.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+}
+
+impl Event {
+    /// The entity this event carries, whichever body it is in.
+    pub fn entity(&self) -> Option<&Participation> {
+        self.created_event
+            .as_ref()
+            .and_then(|c| c.entity.as_ref())
+            .or_else(|| {
+                self.updated_event
+                    .as_ref()
+                    .and_then(|u| u.current_entity.as_ref())
+            })
+            .or_else(|| {
+                self.deleted_event
+                    .as_ref()
+                    .and_then(|d| d.deleted_entity.as_ref())
+            })
+    }
+}
+
+fn nested<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Participation>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        value => nested_json(value)
+            .and_then(serde_json::from_value)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// Verifies the token in `body` against the app's public keys: RS256 only, `exp`/`nbf` checked when present.
+pub(super) fn authenticate(keys: &WixKeys, body: &[u8]) -> Result<(), AuthError> {
+    let token = std::str::from_utf8(body)
+        .map_err(|_| AuthError::Unauthorized)?
+        .trim();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.required_spec_claims.clear();
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY_SECONDS;
+    for key in &keys.0 {
+        match jsonwebtoken::decode::<serde::de::IgnoredAny>(token, key, &validation) {
+            Ok(_) => return Ok(()),
+            Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
+            Err(_) => return Err(AuthError::Unauthorized),
+        }
+    }
+    Err(AuthError::Unauthorized)
+}
+
+/// Reads an (already verified) token as a change of the Wix `kind`.
+pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
+    let delivery = decode(body)?;
+    let original = serde_json::value::to_raw_value(&delivery).map_err(Unparsable::new)?;
+    let typed: Delivery = serde_json::from_str(original.get())
+        .map_err(|e| Unparsable::new(format!("not a Wix participation delivery: {e}")))?;
+    check_kind(kind, &typed)?;
+    let event = &typed.data;
+    let entity = event.entity();
+    let deleted = kind == Kind::WixParticipationDeleted;
+    let status = if deleted {
+        Some(Status::Cancelled)
+    } else {
+        match entity.and_then(|e| e.status.as_deref()) {
+            Some("CONFIRMED") | None => Some(Status::Going),
+            Some("PENDING_CONFIRMATION") => Some(Status::Pending),
+            Some(_) => None,
+        }
+    };
+    let sequence = match &event.entity_event_sequence {
+        Some(seq) => Some(seq.as_str().parse::<u64>().map_err(|_| {
+            Unparsable::new(format!("entityEventSequence `{seq}` is not a whole number"))
+        })?),
+        None => None,
+    };
+    Ok(Change {
+        id: event.id.0.clone(),
+        source: format!("/wix/instances/{}", typed.instance_id),
+        subject: format!("participation/{}", event.entity_id),
+        time: event.event_time.clone(),
+        event: entity
+            .and_then(|e| e.event_id.clone().or_else(|| e.schedule_id.clone()))
+            .map(|id| EventView {
+                id: Some(id),
+                ..EventView::default()
+            }),
+        person: entity
+            .and_then(|e| e.participant.as_ref())
+            .map(|p| PersonView {
+                id: p.contact_id.clone(),
+                name: p.name.clone(),
+                email: p.email.clone(),
+                phone: p.phone.clone(),
+            }),
+        participation: Some(ParticipationView {
+            id: Some(
+                entity
+                    .and_then(|e| e.id.as_ref())
+                    .unwrap_or(&event.entity_id)
+                    .0
+                    .clone(),
+            ),
+            status,
+            party_size: entity
+                .and_then(|e| e.party_size.as_ref())
+                .and_then(|n| n.as_str().parse().ok()),
+        }),
+        sequence,
+        changed_at: entity
+            .and_then(|e| e.updated_date.clone())
+            .or_else(|| event.event_time.clone()),
+        anonymize_request: event.triggered_by_anonymize_request,
+        original,
+    })
+}
+
+/// Decodes the token's claims (no signature check) into the delivery with its nested JSON strings parsed.
+fn decode(body: &[u8]) -> Result<Value, Unparsable> {
+    let token = std::str::from_utf8(body)
+        .map_err(|_| Unparsable::new("body is not UTF-8"))?
+        .trim();
+    let claims = token
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| Unparsable::new("body is not a JWT"))?;
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims.trim_end_matches('='))
+        .map_err(|_| Unparsable::new("JWT claims are not base64url"))?;
+    let mut claims: Map<String, Value> = serde_json::from_slice(&claims)
+        .map_err(|e| Unparsable::new(format!("JWT claims are not a JSON object: {e}")))?;
+    let data = claims
+        .remove("data")
+        .ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
+    let mut delivery = match nested_json(data) {
+        Ok(Value::Object(map)) => map,
+        _ => return Err(Unparsable::new("the data claim is not a JSON object")),
+    };
+    for key in ["data", "identity"] {
+        if let Some(value) = delivery.remove(key) {
+            let parsed = nested_json(value)
+                .map_err(|e| Unparsable::new(format!("`{key}` is not JSON: {e}")))?;
+            delivery.insert(key.to_owned(), parsed);
+        }
+    }
+    Ok(Value::Object(delivery))
+}
+
+fn check_kind(kind: Kind, delivery: &Delivery) -> Result<(), Unparsable> {
+    let event = &delivery.data;
+    let expected_slug = kind.wire_name().rsplit('_').next().unwrap_or_default();
+    let matches = match delivery.event_type.as_deref() {
+        Some(event_type) => event_type == kind.wire_name(),
+        None => {
+            event.entity_fqdn.as_deref() == Some(PARTICIPATION_FQDN)
+                && event.slug.as_deref() == Some(expected_slug)
+        }
+    };
+    if matches {
+        Ok(())
+    } else {
+        let got = delivery.event_type.clone().unwrap_or_else(|| {
+            format!(
+                "{}/{}",
+                event.entity_fqdn.as_deref().unwrap_or("?"),
+                event.slug.as_deref().unwrap_or("?")
+            )
+        });
+        Err(Unparsable::new(format!(
+            "a `{got}` event delivered to the route of `{}`",
+            kind.wire_name()
+        )))
+    }
+}

@@ -1,0 +1,331 @@
+//! The embedded queue: one SQLite file (mode 0600) holding the messages, the quarantine and the
+//! de-duplication ids, for running Rollcall on one machine without AWS. Durable in the full sense: an answer
+//! comes only after a `synchronous=FULL` commit. Concurrent requests share commits: one writer thread takes
+//! every job waiting and commits them together, so one fsync serves many deliveries.
+
+use super::{Inbox, Lane, Published, Queue, QueueError, Received};
+use crate::message::Message;
+use crate::quarantine::QuarantineRecord;
+use rusqlite::{Connection, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{mpsc, oneshot};
+
+/// How long an id is remembered: providers retry for up to two days.
+pub const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a received message stays hidden before it can be received again.
+const LEASE: Duration = Duration::from_secs(30);
+/// The most jobs one commit takes.
+const MAX_BATCH: usize = 512;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    message_type TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    enqueued_at INTEGER NOT NULL,
+    visible_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    body TEXT NOT NULL,
+    enqueued_at INTEGER NOT NULL,
+    visible_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS dedup (
+    id TEXT PRIMARY KEY,
+    seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dedup_seen_at ON dedup (seen_at);
+";
+
+enum Job {
+    Publish {
+        id: String,
+        body: String,
+        message_type: String,
+        group_id: String,
+        done: oneshot::Sender<Result<Published, QueueError>>,
+    },
+    Quarantine {
+        body: String,
+        done: oneshot::Sender<Result<Published, QueueError>>,
+    },
+}
+
+/// The embedded SQLite queue.
+pub struct SqliteQueue {
+    jobs: mpsc::Sender<Job>,
+    reader: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl SqliteQueue {
+    /// Opens (creating on demand, owner-only) the queue file at `path`, remembering ids for `dedup_window`.
+    pub fn open(path: &Path, dedup_window: Duration) -> Result<SqliteQueue, QueueError> {
+        let unavailable = |what: &str, e: &dyn std::fmt::Display| {
+            QueueError::Unavailable(format!("{what} {}: {e}", path.display()))
+        };
+        create_private(path).map_err(|e| unavailable("cannot create", &e))?;
+        let writer = connect(path).map_err(|e| unavailable("cannot open", &e))?;
+        writer
+            .execute_batch(SCHEMA)
+            .map_err(|e| unavailable("cannot prepare", &e))?;
+        let reader = connect(path).map_err(|e| unavailable("cannot open", &e))?;
+        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        std::thread::Builder::new()
+            .name("rollcall-sqlite-writer".into())
+            .spawn(move || write_loop(writer, queue, dedup_window))
+            .map_err(|e| unavailable("cannot start the writer for", &e))?;
+        Ok(SqliteQueue {
+            jobs,
+            reader: Arc::new(Mutex::new(reader)),
+            path: path.to_owned(),
+        })
+    }
+
+    /// The queue file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn submit(
+        &self,
+        job: impl FnOnce(oneshot::Sender<Result<Published, QueueError>>) -> Job,
+    ) -> Result<Published, QueueError> {
+        let (done, answer) = oneshot::channel();
+        let stopped = || QueueError::Unavailable("the SQLite writer has stopped".into());
+        self.jobs.send(job(done)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, QueueError> {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || {
+            let conn = reader
+                .lock()
+                .map_err(|_| QueueError::Unavailable("SQLite reader poisoned".into()))?;
+            op(&conn).map_err(|e| QueueError::Unavailable(e.to_string()))
+        })
+        .await
+        .map_err(|e| QueueError::Unavailable(e.to_string()))?
+    }
+}
+
+impl Queue for SqliteQueue {
+    async fn publish(&self, message: &Message) -> Result<Published, QueueError> {
+        let (id, body) = (message.id.clone(), message.to_body());
+        let (message_type, group_id) = (
+            message.kind.message_type().to_owned(),
+            super::group_id(message),
+        );
+        self.submit(|done| Job::Publish {
+            id,
+            body,
+            message_type,
+            group_id,
+            done,
+        })
+        .await
+    }
+
+    async fn quarantine(&self, record: &QuarantineRecord) -> Result<(), QueueError> {
+        let body =
+            serde_json::to_string(record).map_err(|e| QueueError::Unavailable(e.to_string()))?;
+        self.submit(|done| Job::Quarantine { body, done })
+            .await
+            .map(drop)
+    }
+}
+
+impl Inbox for SqliteQueue {
+    async fn receive(&self, lane: Lane, max: usize) -> Result<Vec<Received>, QueueError> {
+        let table = table(lane);
+        self.read(move |conn| {
+            let now = now_ms();
+            let mut statement = conn.prepare(&format!(
+                "UPDATE {table} SET visible_at = ?1 WHERE seq IN
+                   (SELECT seq FROM {table} WHERE visible_at <= ?2 ORDER BY seq LIMIT ?3)
+                 RETURNING seq, body"
+            ))?;
+            let mut rows: Vec<(i64, String)> = statement
+                .query_map(
+                    params![now + LEASE.as_millis() as i64, now, max as i64],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?
+                .collect::<Result<_, _>>()?;
+            rows.sort_by_key(|(seq, _)| *seq);
+            Ok(rows
+                .into_iter()
+                .map(|(seq, body)| Received {
+                    handle: seq.to_string(),
+                    body,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn delete(&self, lane: Lane, handle: &str) -> Result<(), QueueError> {
+        let seq: i64 = handle
+            .parse()
+            .map_err(|_| QueueError::Unavailable(format!("bad handle `{handle}`")))?;
+        let table = table(lane);
+        self.read(move |conn| {
+            conn.execute(&format!("DELETE FROM {table} WHERE seq = ?1"), [seq])
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn count(&self, lane: Lane) -> Result<u64, QueueError> {
+        let table = table(lane);
+        self.read(move |conn| {
+            conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+        })
+        .await
+        .map(|n| n.max(0) as u64)
+    }
+}
+
+fn table(lane: Lane) -> &'static str {
+    match lane {
+        Lane::Messages => "messages",
+        Lane::Quarantine => "quarantine",
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Creates the file (and its folder) readable by the owner only, and tightens an existing file.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        if let Some(parent) = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+        {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)?;
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+    }
+    #[cfg(not(unix))]
+    {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map(drop)
+    }
+}
+
+fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(conn)
+}
+
+fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, dedup_window: Duration) {
+    let mut last_purge = 0;
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let now = now_ms();
+        let horizon = now - dedup_window.as_millis() as i64;
+        let outcome = commit(&mut conn, &batch, now, horizon, now - last_purge > 60_000);
+        if outcome.is_ok() && now - last_purge > 60_000 {
+            last_purge = now;
+        }
+        let results = outcome.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "SQLite commit failed");
+            vec![Err(QueueError::Unavailable(e.to_string())); batch.len()]
+        });
+        for (job, result) in batch.into_iter().zip(results) {
+            let (Job::Publish { done, .. } | Job::Quarantine { done, .. }) = job;
+            let _ = done.send(result);
+        }
+    }
+}
+
+fn commit(
+    conn: &mut Connection,
+    batch: &[Job],
+    now: i64,
+    horizon: i64,
+    purge: bool,
+) -> rusqlite::Result<Vec<Result<Published, QueueError>>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if purge {
+        tx.execute("DELETE FROM dedup WHERE seen_at < ?1", [horizon])?;
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        match job {
+            Job::Publish {
+                id,
+                body,
+                message_type,
+                group_id,
+                ..
+            } => {
+                let fresh = tx.execute(
+                    "INSERT INTO dedup (id, seen_at) VALUES (?1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at WHERE dedup.seen_at < ?3",
+                    params![id, now, horizon],
+                )? == 1;
+                if fresh {
+                    tx.execute(
+                        "INSERT INTO messages (id, body, message_type, group_id, enqueued_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![id, body, message_type, group_id, now],
+                    )?;
+                }
+                results.push(Ok(if fresh {
+                    Published::Stored
+                } else {
+                    Published::Duplicate
+                }));
+            }
+            Job::Quarantine { body, .. } => {
+                tx.execute(
+                    "INSERT INTO quarantine (body, enqueued_at) VALUES (?1, ?2)",
+                    params![body, now],
+                )?;
+                results.push(Ok(Published::Stored));
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(results)
+}

@@ -1,0 +1,193 @@
+//! The Amazon SQS adapter. Messages go to `QUEUE_URL` (a FIFO queue gets `MessageGroupId` = source + subject and
+//! `MessageDeduplicationId` = message id), quarantine records to `QUARANTINE_QUEUE_URL`. The client is built
+//! from the environment without loading a full AWS config (no profile files, no IMDS): Lambda's own variables
+//! are enough, which keeps cold starts short. `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_SQS`) points it at any
+//! SQS-speaking server.
+
+use super::{Inbox, Lane, Published, Queue, QueueError, Received};
+use crate::message::Message;
+use crate::quarantine::QuarantineRecord;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::config::{
+    BehaviorVersion, Credentials, Region, retry::RetryConfig, timeout::TimeoutConfig,
+};
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
+use std::time::Duration;
+
+/// The Amazon SQS queue pair.
+#[derive(Clone, Debug)]
+pub struct SqsQueue {
+    client: Client,
+    messages: Option<String>,
+    quarantine: Option<String>,
+}
+
+impl SqsQueue {
+    /// Reads `QUEUE_URL` and `QUARANTINE_QUEUE_URL`; each operation gives up after `deadline`.
+    pub fn from_env(deadline: Duration) -> SqsQueue {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        SqsQueue::new(
+            client_from_env(deadline),
+            var("QUEUE_URL"),
+            var("QUARANTINE_QUEUE_URL"),
+        )
+    }
+
+    /// A queue pair on an existing client.
+    pub fn new(client: Client, messages: Option<String>, quarantine: Option<String>) -> SqsQueue {
+        SqsQueue {
+            client,
+            messages,
+            quarantine,
+        }
+    }
+
+    fn url(&self, lane: Lane) -> Result<&str, QueueError> {
+        match lane {
+            Lane::Messages => self
+                .messages
+                .as_deref()
+                .ok_or(QueueError::NotConfigured { var: "QUEUE_URL" }),
+            Lane::Quarantine => self.quarantine.as_deref().ok_or(QueueError::NotConfigured {
+                var: "QUARANTINE_QUEUE_URL",
+            }),
+        }
+    }
+}
+
+/// An SQS client from the environment: region from `AWS_REGION` (or `AWS_DEFAULT_REGION`, else `us-east-1`),
+/// static credentials from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, endpoint from
+/// `AWS_ENDPOINT_URL_SQS` or `AWS_ENDPOINT_URL`. One attempt per operation, so the answer comes within `deadline`.
+pub fn client_from_env(deadline: Duration) -> Client {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".into());
+    let mut config = aws_sdk_sqs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(deadline / 2)
+                .operation_attempt_timeout(deadline / 2)
+                .operation_timeout(deadline)
+                .build(),
+        );
+    if let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        config = config.credentials_provider(Credentials::new(
+            key,
+            secret,
+            var("AWS_SESSION_TOKEN"),
+            None,
+            "environment",
+        ));
+    }
+    if let Some(endpoint) = var("AWS_ENDPOINT_URL_SQS").or_else(|| var("AWS_ENDPOINT_URL")) {
+        config = config.endpoint_url(endpoint);
+    }
+    Client::from_conf(config.build())
+}
+
+fn unavailable(error: impl std::error::Error) -> QueueError {
+    QueueError::Unavailable(DisplayErrorContext(error).to_string())
+}
+
+fn text(value: &str) -> Result<MessageAttributeValue, QueueError> {
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(value)
+        .build()
+        .map_err(unavailable)
+}
+
+impl Queue for SqsQueue {
+    async fn publish(&self, message: &Message) -> Result<Published, QueueError> {
+        let url = self.url(Lane::Messages)?;
+        let mut send = self
+            .client
+            .send_message()
+            .queue_url(url)
+            .message_body(message.to_body())
+            .message_attributes("type", text(message.kind.message_type())?)
+            .message_attributes("source", text(&message.source)?)
+            .message_attributes("subject", text(&message.subject)?);
+        if url.ends_with(".fifo") {
+            send = send
+                .message_group_id(super::group_id(message))
+                .message_deduplication_id(super::deduplication_id(message));
+        }
+        send.send().await.map_err(unavailable)?;
+        Ok(Published::Stored)
+    }
+
+    async fn quarantine(&self, record: &QuarantineRecord) -> Result<(), QueueError> {
+        let body =
+            serde_json::to_string(record).map_err(|e| QueueError::Unavailable(e.to_string()))?;
+        self.client
+            .send_message()
+            .queue_url(self.url(Lane::Quarantine)?)
+            .message_body(body)
+            .message_attributes("type", text(record.kind.message_type())?)
+            .message_attributes("reason", text(&record.reason)?)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+impl Inbox for SqsQueue {
+    async fn receive(&self, lane: Lane, max: usize) -> Result<Vec<Received>, QueueError> {
+        let output = self
+            .client
+            .receive_message()
+            .queue_url(self.url(lane)?)
+            .max_number_of_messages(max.clamp(1, 10) as i32)
+            .visibility_timeout(30)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(output
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| {
+                Some(Received {
+                    handle: m.receipt_handle?,
+                    body: m.body?,
+                })
+            })
+            .collect())
+    }
+
+    async fn delete(&self, lane: Lane, handle: &str) -> Result<(), QueueError> {
+        self.client
+            .delete_message()
+            .queue_url(self.url(lane)?)
+            .receipt_handle(handle)
+            .send()
+            .await
+            .map_err(unavailable)
+            .map(drop)
+    }
+
+    async fn count(&self, lane: Lane) -> Result<u64, QueueError> {
+        let output = self
+            .client
+            .get_queue_attributes()
+            .queue_url(self.url(lane)?)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(output
+            .attributes
+            .and_then(|a| {
+                a.get(&QueueAttributeName::ApproximateNumberOfMessages)
+                    .and_then(|n| n.parse().ok())
+            })
+            .unwrap_or(0))
+    }
+}

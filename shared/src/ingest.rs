@@ -102,7 +102,7 @@ impl<Q: Queue> Pipeline<Q> {
             Some(kind) => self.ingest(kind, request.headers, request.body).await,
         };
         let answer = Answer::new(&result);
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         let kind = kind.map(Kind::message_type).unwrap_or("-");
         match &result {
             Ok(Accepted::Queued { id, duplicate }) => {

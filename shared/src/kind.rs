@@ -55,7 +55,7 @@ impl Provider {
 macro_rules! kinds {
     ($( $(#[$doc:meta])* $variant:ident => $provider:ident, $slug:literal, $wire:literal, $ty:literal; )*) => {
         /// One webhook kind: a route, a Lambda binary, a message `type`. Serialized as its message `type`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Kind { $( $(#[$doc])* $variant, )* }
 
         impl Kind {

@@ -4,6 +4,7 @@
 use crate::config::{Limits, Secrets};
 use crate::ingest::{Pipeline, Request, Route};
 use crate::kind::Kind;
+use crate::provider::AuthError;
 use crate::queue::Queue;
 use crate::queue::sqs::SqsQueue;
 use lambda_http::{Body, Response, service_fn};
@@ -16,14 +17,14 @@ pub async fn run(kind: Kind) -> Result<(), Error> {
     let limits = Limits::from_env();
     let secrets = Secrets::from_env();
     for problem in secrets.problems() {
-        if let crate::provider::AuthError::NotConfigured { var, why } = problem {
-            if var == kind.provider().secret_var() {
-                tracing::error!(
-                    var,
-                    why,
-                    "secret not configured: every delivery will be answered 503"
-                );
-            }
+        if let AuthError::NotConfigured { var, why } = problem
+            && var == kind.provider().secret_var()
+        {
+            tracing::error!(
+                var,
+                why,
+                "secret not configured: every delivery will be answered 503"
+            );
         }
     }
     let pipeline = Pipeline::new(secrets, SqsQueue::from_env(limits.queue_deadline), limits);

@@ -278,14 +278,12 @@ async fn replay_moves_what_parses_now_and_keeps_the_rest() {
     assert_eq!(counts(&pipeline).await, (1, 0));
 }
 
-fn wix_post_status(token: &str) -> impl std::future::Future<Output = (u16, u64)> + '_ {
-    async move {
-        let (_temp, pipeline) = pipeline();
-        let kind = Kind::WixParticipationCreated;
-        let (status, _) = post(&pipeline, kind, &headers(Provider::Wix), token.as_bytes()).await;
-        let (messages, quarantined) = counts(&pipeline).await;
-        (status, messages + quarantined)
-    }
+async fn wix_post_status(token: &str) -> (u16, u64) {
+    let (_temp, pipeline) = pipeline();
+    let kind = Kind::WixParticipationCreated;
+    let (status, _) = post(&pipeline, kind, &headers(Provider::Wix), token.as_bytes()).await;
+    let (messages, quarantined) = counts(&pipeline).await;
+    (status, messages + quarantined)
 }
 
 fn b64(value: &Value) -> String {

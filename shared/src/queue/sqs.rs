@@ -60,7 +60,12 @@ impl SqsQueue {
 /// static credentials from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, endpoint from
 /// `AWS_ENDPOINT_URL_SQS` or `AWS_ENDPOINT_URL`. One attempt per operation, so the answer comes within `deadline`.
 pub fn client_from_env(deadline: Duration) -> Client {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    client_from_lookup(|name| std::env::var(name).ok(), deadline)
+}
+
+/// An SQS client configured through `lookup` (a variable name to its value), as [`client_from_env`] reads it.
+pub fn client_from_lookup(lookup: impl Fn(&str) -> Option<String>, deadline: Duration) -> Client {
+    let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
     let region = var("AWS_REGION")
         .or_else(|| var("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|| "us-east-1".into());

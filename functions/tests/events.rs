@@ -1,0 +1,228 @@
+//! Replays every `events/` file through the real function binaries over the Lambda Runtime API, against an
+//! SQS-speaking server on loopback, and checks each answer (the file name says which) and each queued message.
+
+mod runtime_api;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use rollcall::queue::sqs::client_from_lookup;
+use rollcall::{Kind, Message};
+use runtime_api::{Outcome, RuntimeApi};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn endpoint() -> Option<String> {
+    match std::env::var("ROLLCALL_TEST_AWS_ENDPOINT") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_some() => {
+            panic!("ROLLCALL_TEST_AWS_ENDPOINT is not set: run the suite with scripts/test")
+        }
+        Err(_) => {
+            eprintln!("skipped: no ROLLCALL_TEST_AWS_ENDPOINT (scripts/test starts one)");
+            None
+        }
+    }
+}
+
+/// The answer a file's name asks for: `NAME.json` queued, `NAME.quarantined.json`, `NAME.<status>.json`.
+fn expected(path: &Path) -> (u16, Option<&'static str>) {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    match stem.rsplit_once('.') {
+        Some((_, "quarantined")) => (200, Some("quarantined")),
+        Some((_, code)) => (code.parse().expect("status in the file name"), None),
+        None => (200, Some("queued")),
+    }
+}
+
+/// The event files, by the kind their route names.
+fn events() -> BTreeMap<Kind, Vec<(PathBuf, Value)>> {
+    let mut by_kind: BTreeMap<Kind, Vec<(PathBuf, Value)>> = BTreeMap::new();
+    for entry in std::fs::read_dir(repo().join("events")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let Some(raw_path) = event.get("rawPath").and_then(Value::as_str) else {
+            continue; // not an event (the env-vars file)
+        };
+        let kind = Kind::from_route(raw_path)
+            .unwrap_or_else(|| panic!("{}: no kind at {raw_path}", path.display()));
+        by_kind.entry(kind).or_default().push((path, event));
+    }
+    by_kind
+}
+
+async fn sqs(endpoint: &str) -> (aws_sdk_sqs::Client, String, String) {
+    let endpoint = endpoint.to_owned();
+    let client = client_from_lookup(
+        move |var| match var {
+            "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
+            _ => None,
+        },
+        Duration::from_secs(5),
+    );
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let fifo = client
+        .create_queue()
+        .queue_name(format!("events-{unique}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let quarantine = client
+        .create_queue()
+        .queue_name(format!("events-q-{unique}"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    (client, fifo, quarantine)
+}
+
+fn function_env(endpoint: &str, fifo: &str, quarantine: &str) -> Vec<(&'static str, String)> {
+    let pem = std::fs::read_to_string(repo().join("events/wix-test-key.pub.pem")).unwrap();
+    vec![
+        ("OMERLO_API_KEY", "rollcall-dev-omerlo-key".into()),
+        (
+            "MIGHTY_NETWORKS_API_KEY",
+            "rollcall-dev-mighty-networks-key".into(),
+        ),
+        ("WIX_PUBLIC_KEY", pem),
+        ("QUEUE_URL", fifo.into()),
+        ("QUARANTINE_QUEUE_URL", quarantine.into()),
+        ("AWS_ENDPOINT_URL", endpoint.into()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+    ]
+}
+
+async fn drain(client: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
+    let mut bodies = Vec::new();
+    loop {
+        let out = client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return bodies;
+        }
+        for m in messages {
+            bodies.push(m.body.unwrap());
+            client
+                .delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle.unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_file_gets_its_answer_from_its_function() {
+    let Some(endpoint) = endpoint() else { return };
+    let (client, fifo, quarantine) = sqs(&endpoint).await;
+    let env = function_env(&endpoint, &fifo, &quarantine);
+    let events = events();
+    assert_eq!(events.len(), Kind::ALL.len(), "every kind has event files");
+    let (mut queued, mut quarantined) = (Vec::new(), 0);
+    for (kind, files) in &events {
+        let api = RuntimeApi::start().await;
+        let mut function = api.spawn(&kind.binary(), &env);
+        for (path, event) in files {
+            let outcome = api.invoke(event.to_string().as_bytes()).await;
+            let Outcome::Response(response) = outcome else {
+                panic!("{}: {outcome:?}", path.display());
+            };
+            let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+            let (status, word) = expected(path);
+            assert_eq!(response["statusCode"], status, "{}: {body}", path.display());
+            assert_eq!(response["headers"]["content-type"], "application/json");
+            if let Some(word) = word {
+                assert_eq!(body["status"], word, "{}", path.display());
+            }
+            match word {
+                Some("queued") => queued.push((*kind, body["id"].as_str().unwrap().to_owned())),
+                Some("quarantined") => quarantined += 1,
+                _ => {}
+            }
+        }
+        function.kill().await.unwrap();
+    }
+    assert!(queued.len() >= Kind::ALL.len() && quarantined >= 6);
+    let mut messages: Vec<(Kind, String)> = drain(&client, &fifo)
+        .await
+        .iter()
+        .map(|body| {
+            let message = Message::from_body(body).expect("every message reads as the contract");
+            message.payload().expect("and its original as its kind");
+            (message.kind, message.id)
+        })
+        .collect();
+    messages.sort();
+    queued.sort();
+    assert_eq!(messages, queued, "one message per queued answer");
+    assert_eq!(drain(&client, &quarantine).await.len(), quarantined);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_refuses_other_routes_and_methods() {
+    let api = RuntimeApi::start().await;
+    let env = vec![("OMERLO_API_KEY", "k".to_string())];
+    let kind = Kind::OmerloParticipantCreated;
+    let mut function = api.spawn(&kind.binary(), &env);
+    let valid: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("events/omerlo-participant-created.json")).unwrap(),
+    )
+    .unwrap();
+    let mut other_route = valid.clone();
+    other_route["rawPath"] = "/webhooks/omerlo/participant-removed".into();
+    let mut get = valid.clone();
+    get["requestContext"]["http"]["method"] = "GET".into();
+    let mut wrong_key = valid;
+    wrong_key["headers"]["x-api-key"] = "nope".into();
+    for (event, status) in [(other_route, 404), (get, 405), (wrong_key, 401)] {
+        match api.invoke(event.to_string().as_bytes()).await {
+            Outcome::Response(response) => assert_eq!(response["statusCode"], status, "{response}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    function.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_queue_configuration_a_function_answers_503_naming_it() {
+    let api = RuntimeApi::start().await;
+    let kind = Kind::OmerloParticipantCreated;
+    let mut function = api.spawn(
+        &kind.binary(),
+        &[("OMERLO_API_KEY", "rollcall-dev-omerlo-key".to_string())],
+    );
+    let event = std::fs::read(repo().join("events/omerlo-participant-created.json")).unwrap();
+    match api.invoke(&event).await {
+        Outcome::Response(response) => {
+            assert_eq!(response["statusCode"], 503);
+            assert!(response["body"].as_str().unwrap().contains("QUEUE_URL"));
+        }
+        other => panic!("{other:?}"),
+    }
+    function.kill().await.unwrap();
+}

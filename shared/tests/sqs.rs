@@ -1,0 +1,271 @@
+//! The SQS adapter against a real SQS-speaking server on loopback (moto, started by `scripts/test`), through the
+//! real `aws-sdk-sqs` client: FIFO attributes, de-duplication, the quarantine queue, reading back, and the
+//! 503 answers when the queue is down or hangs.
+
+mod common;
+
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use common::*;
+use http::Method;
+use rollcall::config::Limits;
+use rollcall::queue::sqs::{SqsQueue, client_from_lookup};
+use rollcall::queue::{Inbox, Lane};
+use rollcall::{Kind, Message, Pipeline, Provider, Request, Route};
+use std::time::{Duration, Instant};
+
+/// The loopback SQS endpoint, or `None` (the test is skipped) when the suite runs without one.
+fn endpoint() -> Option<String> {
+    match std::env::var("ROLLCALL_TEST_AWS_ENDPOINT") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_some() => {
+            panic!("ROLLCALL_TEST_AWS_ENDPOINT is not set: run the suite with scripts/test")
+        }
+        Err(_) => {
+            eprintln!("skipped: no ROLLCALL_TEST_AWS_ENDPOINT (scripts/test starts one)");
+            None
+        }
+    }
+}
+
+fn client(endpoint: &str, deadline: Duration) -> aws_sdk_sqs::Client {
+    let endpoint = endpoint.to_owned();
+    client_from_lookup(
+        move |var| match var {
+            "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+            "AWS_REGION" => Some("us-east-1".into()),
+            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
+            _ => None,
+        },
+        deadline,
+    )
+}
+
+async fn create_queues(client: &aws_sdk_sqs::Client) -> (String, String) {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let fifo = client
+        .create_queue()
+        .queue_name(format!("messages-{unique}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::DeduplicationScope, "messageGroup")
+        .attributes(QueueAttributeName::FifoThroughputLimit, "perMessageGroupId")
+        .send()
+        .await
+        .expect("create FIFO queue");
+    let quarantine = client
+        .create_queue()
+        .queue_name(format!("quarantine-{unique}"))
+        .send()
+        .await
+        .expect("create quarantine queue");
+    (fifo.queue_url.unwrap(), quarantine.queue_url.unwrap())
+}
+
+async fn post(pipeline: &Pipeline<SqsQueue>, kind: Kind, body: &[u8]) -> u16 {
+    let headers = headers(kind.provider());
+    pipeline
+        .handle(
+            Route::Any,
+            Request {
+                method: &Method::POST,
+                path: &kind.route(),
+                headers: &headers,
+                body,
+            },
+        )
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn messages_reach_the_fifo_queue_once_with_group_and_dedup_ids() {
+    let Some(endpoint) = endpoint() else { return };
+    let client = client(&endpoint, Duration::from_secs(5));
+    let (fifo, quarantine) = create_queues(&client).await;
+    let queue = SqsQueue::new(client.clone(), Some(fifo.clone()), Some(quarantine.clone()));
+    let pipeline = Pipeline::new(secrets(), queue, Limits::default());
+    for round in 0..2 {
+        for kind in Kind::ALL {
+            assert_eq!(
+                post(&pipeline, kind, &body(kind)).await,
+                200,
+                "{kind} round {round}"
+            );
+        }
+    }
+    let mut seen = Vec::new();
+    loop {
+        let out = client
+            .receive_message()
+            .queue_url(&fifo)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for m in messages {
+            let message = Message::from_body(m.body().unwrap()).unwrap();
+            let system = m.attributes.clone().unwrap_or_default();
+            assert_eq!(
+                system
+                    .get(&MessageSystemAttributeName::MessageGroupId)
+                    .unwrap(),
+                &format!("{}/{}", message.source, message.subject)
+            );
+            assert_eq!(
+                system
+                    .get(&MessageSystemAttributeName::MessageDeduplicationId)
+                    .unwrap(),
+                &message.id
+            );
+            let attrs = m.message_attributes.clone().unwrap_or_default();
+            assert_eq!(
+                attrs["type"].string_value(),
+                Some(message.kind.message_type())
+            );
+            assert_eq!(
+                attrs["source"].string_value(),
+                Some(message.source.as_str())
+            );
+            assert_eq!(
+                attrs["subject"].string_value(),
+                Some(message.subject.as_str())
+            );
+            seen.push(message.kind);
+            client
+                .delete_message()
+                .queue_url(&fifo)
+                .receipt_handle(m.receipt_handle.unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    seen.sort_by_key(|k| k.message_type());
+    let mut expected = Kind::ALL.to_vec();
+    expected.sort_by_key(|k| k.message_type());
+    assert_eq!(
+        seen, expected,
+        "each kind exactly once: retries are de-duplicated by SQS"
+    );
+}
+
+#[tokio::test]
+async fn quarantine_and_inbox_round_trip() {
+    let Some(endpoint) = endpoint() else { return };
+    let client = client(&endpoint, Duration::from_secs(5));
+    let (fifo, quarantine) = create_queues(&client).await;
+    let pipeline = Pipeline::new(
+        secrets(),
+        SqsQueue::new(client, Some(fifo), Some(quarantine)),
+        Limits::default(),
+    );
+    let kind = Kind::OmerloParticipantRemoved;
+    assert_eq!(
+        post(&pipeline, kind, &body(Kind::OmerloParticipantCreated)).await,
+        200
+    );
+    assert_eq!(post(&pipeline, kind, &body(kind)).await, 200);
+    let queue = pipeline.queue();
+    assert_eq!(queue.count(Lane::Quarantine).await.unwrap(), 1);
+    let records = queue.receive(Lane::Quarantine, 10).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert!(!records[0].body.contains(OMERLO_KEY));
+    queue
+        .delete(Lane::Quarantine, &records[0].handle)
+        .await
+        .unwrap();
+    let messages = queue.receive(Lane::Messages, 10).await.unwrap();
+    assert_eq!(Message::from_body(&messages[0].body).unwrap().kind, kind);
+    queue
+        .delete(Lane::Messages, &messages[0].handle)
+        .await
+        .unwrap();
+    assert_eq!(
+        queue.count(Lane::Messages).await.unwrap() + queue.count(Lane::Quarantine).await.unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_queue_that_is_down_is_503_quickly() {
+    // A port nobody listens on: bind, note it, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let client = client(&endpoint, Limits::default().queue_deadline);
+    let url = format!("{endpoint}/123456789012/messages.fifo");
+    let pipeline = Pipeline::new(
+        secrets(),
+        SqsQueue::new(client, Some(url.clone()), Some(url)),
+        Limits::default(),
+    );
+    for kind in [
+        Kind::OmerloParticipantCreated,
+        Kind::WixParticipationCreated,
+    ] {
+        assert_eq!(post(&pipeline, kind, &body(kind)).await, 503);
+    }
+}
+
+#[tokio::test]
+async fn a_queue_that_hangs_is_503_within_the_deadline() {
+    // A server that accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let limits = Limits::default();
+    let client = client(&endpoint, limits.queue_deadline);
+    let url = format!("{endpoint}/123456789012/messages.fifo");
+    let pipeline = Pipeline::new(
+        secrets(),
+        SqsQueue::new(client, Some(url.clone()), Some(url)),
+        limits,
+    );
+    let kind = Kind::MightyNetworksRsvpCreated;
+    let started = Instant::now();
+    assert_eq!(post(&pipeline, kind, &body(kind)).await, 503);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    hold.abort();
+}
+
+#[tokio::test]
+async fn missing_queue_urls_are_503_naming_the_variable() {
+    let client = client("http://127.0.0.1:9", Duration::from_millis(200));
+    let pipeline = Pipeline::new(
+        secrets(),
+        SqsQueue::new(client, None, None),
+        Limits::default(),
+    );
+    let kind = Kind::OmerloParticipantCreated;
+    let headers = headers(Provider::Omerlo);
+    let answer = pipeline
+        .handle(
+            Route::Any,
+            Request {
+                method: &Method::POST,
+                path: &kind.route(),
+                headers: &headers,
+                body: &body(kind),
+            },
+        )
+        .await;
+    assert_eq!(answer.status, 503);
+    assert!(answer.body.contains("QUEUE_URL"));
+}

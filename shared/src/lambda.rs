@@ -59,3 +59,33 @@ pub async fn respond<Q: Queue>(
         .header("content-type", "application/json")
         .body(Body::Text(answer.body))?)
 }
+
+/// Runs the reference consumer (SQS event source, `ReportBatchItemFailures`) until the runtime stops it. Reads
+/// `TABLE_NAME` (the DynamoDB ledger) and `ROLLCALL_DEDUP_TTL_DAYS` (default 7).
+#[cfg(feature = "consumer")]
+pub async fn run_consumer() -> Result<(), Error> {
+    use crate::consumer::dynamodb::{DEFAULT_TTL, DynamoLedger};
+    use crate::consumer::{Consumer, LogOnly};
+    use lambda_http::LambdaEvent;
+    use lambda_http::aws_lambda_events::sqs::SqsEvent;
+
+    lambda_http::tracing::init_default_subscriber();
+    let table = std::env::var("TABLE_NAME")
+        .map_err(|_| "TABLE_NAME is not set: name the ledger's DynamoDB table")?;
+    let ttl = match std::env::var("ROLLCALL_DEDUP_TTL_DAYS") {
+        Ok(days) => std::time::Duration::from_secs(
+            days.trim()
+                .parse::<u64>()
+                .map_err(|_| "ROLLCALL_DEDUP_TTL_DAYS is not a whole number of days")?
+                * 86_400,
+        ),
+        Err(_) => DEFAULT_TTL,
+    };
+    let config = crate::aws::sdk_config_from_env(std::time::Duration::from_secs(5));
+    let ledger = DynamoLedger::new(aws_sdk_dynamodb::Client::new(&config), table, ttl);
+    let consumer = &Consumer::new(ledger, LogOnly);
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<_, Error>(consumer.process(event.payload).await)
+    }))
+    .await
+}

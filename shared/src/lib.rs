@@ -11,7 +11,11 @@
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
 
 pub mod answer;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod config;
+#[cfg(feature = "consumer")]
+pub mod consumer;
 pub mod ingest;
 pub mod kind;
 #[cfg(feature = "lambda")]

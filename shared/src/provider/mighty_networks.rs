@@ -3,7 +3,7 @@
 //! <key>`. The schema drifts between versions of the docs (ids as strings or numbers, renamed fields): only the
 //! ids are required, everything else is optional and kept in `original`.
 
-use super::{Unparsable, json_body, single_header};
+use super::{Unparsable, json_body, original, single_header};
 use crate::config::ApiKeys;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
@@ -11,7 +11,6 @@ use crate::message::{Change, EventView, ParticipationView, PersonView, Status, f
 use crate::provider::AuthError;
 use http::HeaderMap;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// A Mighty Networks delivery.
 #[derive(Debug, Clone, Deserialize)]
@@ -144,7 +143,6 @@ pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), Au
 
 /// Reads a body as a change of the Mighty Networks `kind`.
 pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
-    let raw: &RawValue = json_body(body)?;
     let value: serde_json::Value = json_body(body)?;
     let payload = value.get("payload").filter(|p| p.is_object());
     let looks_like_rsvp = payload.is_some_and(|p| p.get("event").is_some_and(|e| e.is_object()));
@@ -165,7 +163,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     }
     let shape =
         |e: serde_json::Error| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name()));
-    let original = raw.to_owned();
+    let original = original(body)?;
 
     if !is_rsvp_kind {
         let delivery: Delivery<Event> = serde_json::from_value(value).map_err(shape)?;

@@ -9,6 +9,7 @@ use crate::config::Secrets;
 use crate::kind::{Kind, Provider};
 use crate::message::Change;
 use http::HeaderMap;
+use serde_json::value::RawValue;
 use std::fmt::Write as _;
 
 /// Why an authentic delivery could not be read as its kind; it goes to the quarantine with this reason.
@@ -112,6 +113,30 @@ fn write_canonical(value: &serde_json::Value, out: &mut String) {
     }
 }
 
+/// The body as the message's `original`: the provider's JSON token for token (numbers, strings, key order and
+/// unknown keys as sent), with the whitespace between tokens removed so that a message is one line.
+pub(crate) fn original(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
+    let raw: &RawValue = json_body(body)?;
+    let mut compact = String::with_capacity(raw.get().len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in raw.get().chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c.is_ascii_whitespace() {
+            continue;
+        }
+        compact.push(c);
+    }
+    RawValue::from_string(compact).map_err(Unparsable::new)
+}
+
 /// Parses a body as JSON, with a reason fit for the quarantine.
 pub(crate) fn json_body<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, Unparsable> {
     let text = std::str::from_utf8(body).map_err(|_| Unparsable::new("body is not UTF-8"))?;
@@ -130,6 +155,15 @@ mod tests {
         let a: serde_json::Value =
             serde_json::from_str(r#"{ "b": [1, {"y":2,"x":"é"}], "a": null }"#).unwrap();
         assert_eq!(canonical_json(&a), r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#);
+    }
+
+    #[test]
+    fn original_drops_only_whitespace_between_tokens() {
+        let body = b"{ \"a\" : [1.50, 2e3 ],\n \"b\": \"x \\\" y\\n\" }\n";
+        assert_eq!(
+            original(body).unwrap().get(),
+            r#"{"a":[1.50,2e3],"b":"x \" y\n"}"#
+        );
     }
 
     #[test]

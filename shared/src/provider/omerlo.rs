@@ -2,7 +2,7 @@
 //! Delivered as JSON `{"event_name": …, "data": {…}}` with the configured key in `x-api-key`. The envelope has no
 //! event id, so the message id is a UUIDv5 over the kind and the canonical JSON of the body.
 
-use super::{Unparsable, canonical_json, json_body, single_header};
+use super::{Unparsable, canonical_json, json_body, original, single_header};
 use crate::config::ApiKeys;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
@@ -10,7 +10,6 @@ use crate::message::{Change, EventView, ParticipationView, PersonView, Status, f
 use crate::provider::AuthError;
 use http::HeaderMap;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// The namespace of Omerlo message ids (UUIDv5). Never change it: ids would stop matching retries.
 const ID_NAMESPACE: uuid::Uuid = uuid::uuid!("8aff060b-518d-4918-a2d2-fb50099d5460");
@@ -219,7 +218,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         format!("{}\n{}", kind.message_type(), canonical_json(&value)).as_bytes(),
     )
     .to_string();
-    let original = raw(body)?;
+    let original = original(body)?;
     let shape =
         |e: serde_json::Error| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name()));
 
@@ -279,10 +278,6 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         anonymize_request: None,
         original,
     })
-}
-
-fn raw(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
-    json_body::<&RawValue>(body).map(|r| r.to_owned())
 }
 
 fn source(event: Option<&Event>, person: Option<&Person>) -> Result<String, Unparsable> {

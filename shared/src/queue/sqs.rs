@@ -8,9 +8,6 @@ use super::{Inbox, Lane, Published, Queue, QueueError, Received};
 use crate::message::Message;
 use crate::quarantine::QuarantineRecord;
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::config::{
-    BehaviorVersion, Credentials, Region, retry::RetryConfig, timeout::TimeoutConfig,
-};
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use std::time::Duration;
@@ -56,43 +53,21 @@ impl SqsQueue {
     }
 }
 
-/// An SQS client from the environment: region from `AWS_REGION` (or `AWS_DEFAULT_REGION`, else `us-east-1`),
-/// static credentials from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, endpoint from
-/// `AWS_ENDPOINT_URL_SQS` or `AWS_ENDPOINT_URL`. One attempt per operation, so the answer comes within `deadline`.
+/// An SQS client from the environment (see [`crate::aws::sdk_config_from_lookup`]); `AWS_ENDPOINT_URL_SQS`
+/// overrides `AWS_ENDPOINT_URL` for SQS alone.
 pub fn client_from_env(deadline: Duration) -> Client {
     client_from_lookup(|name| std::env::var(name).ok(), deadline)
 }
 
-/// An SQS client configured through `lookup` (a variable name to its value), as [`client_from_env`] reads it.
+/// An SQS client configured through `lookup` (a variable name to its value).
 pub fn client_from_lookup(lookup: impl Fn(&str) -> Option<String>, deadline: Duration) -> Client {
-    let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-    let region = var("AWS_REGION")
-        .or_else(|| var("AWS_DEFAULT_REGION"))
-        .unwrap_or_else(|| "us-east-1".into());
-    let mut config = aws_sdk_sqs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region))
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(deadline / 2)
-                .operation_attempt_timeout(deadline / 2)
-                .operation_timeout(deadline)
-                .build(),
-        );
-    if let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
-        config = config.credentials_provider(Credentials::new(
-            key,
-            secret,
-            var("AWS_SESSION_TOKEN"),
-            None,
-            "environment",
-        ));
+    let endpoint = lookup("AWS_ENDPOINT_URL_SQS").filter(|v| !v.trim().is_empty());
+    let config = crate::aws::sdk_config_from_lookup(lookup, deadline);
+    let mut sqs = aws_sdk_sqs::config::Builder::from(&config);
+    if let Some(endpoint) = endpoint {
+        sqs = sqs.endpoint_url(endpoint);
     }
-    if let Some(endpoint) = var("AWS_ENDPOINT_URL_SQS").or_else(|| var("AWS_ENDPOINT_URL")) {
-        config = config.endpoint_url(endpoint);
-    }
-    Client::from_conf(config.build())
+    Client::from_conf(sqs.build())
 }
 
 fn unavailable(error: impl std::error::Error) -> QueueError {

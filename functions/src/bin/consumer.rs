@@ -1,0 +1,6 @@
+//! The reference consumer: an SQS event source over Rollcall's queue, idempotent over a DynamoDB ledger.
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), rollcall::lambda::Error> {
+    rollcall::lambda::run_consumer().await
+}

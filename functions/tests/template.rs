@@ -1,0 +1,91 @@
+//! The SAM template, the binaries and the kinds registry agree one for one: each kind has its function (logical
+//! id, `Binary`, route, its provider's secret and no other), and each function in the template is a kind or the
+//! reference consumer.
+
+use rollcall::{Kind, Provider};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Each top-level resource of the template that is a function: logical id → its block of lines.
+fn functions() -> BTreeMap<String, String> {
+    let template = std::fs::read_to_string(repo().join("template.yaml")).unwrap();
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in template.lines() {
+        let top_level_key =
+            line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
+        if top_level_key {
+            blocks.push((line.trim().trim_end_matches(':').to_owned(), String::new()));
+        } else if let Some((_, block)) = blocks.last_mut() {
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    blocks
+        .into_iter()
+        .filter(|(_, block)| block.contains("Type: AWS::Serverless::Function"))
+        .collect()
+}
+
+fn value<'a>(block: &'a str, key: &str) -> Option<&'a str> {
+    block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(key))
+        .map(str::trim)
+}
+
+#[test]
+fn template_functions_match_the_registry() {
+    let mut functions = functions();
+    for kind in Kind::ALL {
+        let id = kind.function_logical_id();
+        let block = functions
+            .remove(&id)
+            .unwrap_or_else(|| panic!("template has no {id}"));
+        assert_eq!(
+            value(&block, "Binary:"),
+            Some(kind.binary().as_str()),
+            "{id}"
+        );
+        assert_eq!(value(&block, "Path:"), Some(kind.route().as_str()), "{id}");
+        assert_eq!(value(&block, "Method:"), Some("POST"), "{id}");
+        for provider in Provider::ALL {
+            let has_secret = block.contains(&format!("{}:", provider.secret_var()));
+            assert_eq!(
+                has_secret,
+                provider == kind.provider(),
+                "{id} and {}",
+                provider.secret_var()
+            );
+        }
+    }
+    let rest: Vec<&String> = functions.keys().collect();
+    assert_eq!(rest, ["ConsumerFunction"], "functions that are no kind");
+    assert_eq!(
+        value(&functions["ConsumerFunction"], "Binary:"),
+        Some("consumer")
+    );
+}
+
+#[test]
+fn every_binary_is_a_kind_or_the_consumer() {
+    let mut binaries: Vec<String> = std::fs::read_dir(repo().join("functions/src/bin"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    binaries.sort();
+    let mut expected: Vec<String> = Kind::ALL.iter().map(|k| k.binary()).collect();
+    expected.push("consumer".into());
+    expected.sort();
+    assert_eq!(binaries, expected);
+}

@@ -1,0 +1,57 @@
+//! The AWS SDK configuration every adapter shares, built from environment variables alone: no profile files,
+//! no instance metadata, no `aws-config` crate. Lambda's own variables are enough, which keeps cold starts short
+//! and packages small; `AWS_ENDPOINT_URL` points the clients at any AWS-speaking server (such as moto on
+//! loopback).
+
+use aws_credential_types::Credentials;
+use aws_smithy_async::rt::sleep::default_async_sleep;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+use aws_types::sdk_config::SharedCredentialsProvider;
+use std::time::Duration;
+
+/// SDK configuration from the environment (see [`sdk_config_from_lookup`]).
+pub fn sdk_config_from_env(deadline: Duration) -> SdkConfig {
+    sdk_config_from_lookup(|name| std::env::var(name).ok(), deadline)
+}
+
+/// SDK configuration through `lookup` (a variable name to its value): region from `AWS_REGION` (or
+/// `AWS_DEFAULT_REGION`, else `us-east-1`), static credentials from `AWS_ACCESS_KEY_ID` /
+/// `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, endpoint from `AWS_ENDPOINT_URL`. At most two attempts per
+/// operation, all within `deadline`.
+pub fn sdk_config_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+    deadline: Duration,
+) -> SdkConfig {
+    let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".into());
+    let mut config = SdkConfig::builder()
+        .behavior_version(
+            aws_smithy_runtime_api::client::behavior_version::BehaviorVersion::latest(),
+        )
+        .region(Region::new(region))
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(deadline / 2)
+                .operation_attempt_timeout(deadline / 2)
+                .operation_timeout(deadline)
+                .build(),
+        );
+    if let Some(sleep) = default_async_sleep() {
+        config = config.sleep_impl(sleep);
+    }
+    if let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        let credentials =
+            Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
+        config = config.credentials_provider(SharedCredentialsProvider::new(credentials));
+    }
+    if let Some(endpoint) = var("AWS_ENDPOINT_URL") {
+        config = config.endpoint_url(endpoint);
+    }
+    config.build()
+}

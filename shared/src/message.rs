@@ -35,6 +35,7 @@ pub struct Message {
     /// `participation/…`.
     pub subject: String,
     /// The provider's time of the change (RFC 3339, UTC); the time of receipt where the provider gave none.
+    #[schemars(extend("format" = "date-time"))]
     pub time: String,
     /// Always `application/json`.
     pub datacontenttype: ContentType,
@@ -73,6 +74,7 @@ pub struct MessageData {
     /// Consumers order a subject's changes by `sequence`, else by `changed_at`.
     pub sequence: Option<u64>,
     /// The provider's update time of the changed entity (RFC 3339, UTC).
+    #[schemars(extend("format" = "date-time"))]
     pub changed_at: Option<String>,
     /// True when the provider says the change comes from a privacy (erasure) request: Wix
     /// `triggeredByAnonymizeRequest`. `null` where the provider does not say.
@@ -267,6 +269,40 @@ impl Payload {
             Kind::WixParticipationUpdated => Payload::WixParticipationUpdated(json(original)?),
             Kind::WixParticipationDeleted => Payload::WixParticipationDeleted(json(original)?),
         })
+    }
+}
+
+/// The JSON Schema (2020-12) of [`Message`], with `$id` = [`DATASCHEMA`]: the contract for consumers in other
+/// languages (committed as `schema/message.schema.json`).
+/// Every key of a message is always present (views and values are `null` where a kind has none); only the
+/// fields added after v1.0 ([`ADDED_IN_V1`]) are optional, so that consumers of v1.0 messages still validate.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Message);
+    schema.insert("$id".to_owned(), DATASCHEMA.into());
+    let mut schema = schema.to_value();
+    require_all_keys(&mut schema);
+    schema
+}
+
+/// Fields added within v1, hence optional in the schema.
+pub const ADDED_IN_V1: [&str; 1] = ["anonymize_request"];
+
+fn require_all_keys(schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get("properties") {
+                let required: Vec<Value> = properties
+                    .keys()
+                    .filter(|k| !ADDED_IN_V1.contains(&k.as_str()))
+                    .map(|k| Value::String(k.clone()))
+                    .collect();
+                map.insert("required".to_owned(), Value::Array(required));
+            }
+            map.values_mut().for_each(require_all_keys);
+        }
+        Value::Array(items) => items.iter_mut().for_each(require_all_keys),
+        _ => {}
     }
 }
 

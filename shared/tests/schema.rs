@@ -1,0 +1,124 @@
+//! The committed JSON Schema is the one the Rust types generate, and every message Rollcall produces from the
+//! fixtures and from `events/` validates against it with an independent validator (Python `jsonschema`).
+//! Regenerate the file with `UPDATE_SCHEMA=1 cargo test -p rollcall --test schema`.
+
+mod common;
+
+use common::*;
+use rollcall::message::{DATASCHEMA, Message, json_schema};
+use rollcall::{Kind, Provider};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn committed_path() -> std::path::PathBuf {
+    repo().join("schema/message.schema.json")
+}
+
+#[test]
+fn the_committed_schema_is_the_generated_one() {
+    let generated = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(committed_path(), &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(committed_path()).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schema/message.schema.json is out of date: run UPDATE_SCHEMA=1 cargo test -p rollcall --test schema"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    assert_eq!(schema["$id"], DATASCHEMA);
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+}
+
+/// Messages from every fixture, plus variants that exercise the optional parts.
+fn messages() -> Vec<String> {
+    let mut out = Vec::new();
+    for kind in Kind::ALL {
+        let change = rollcall::provider::parse(kind, &body(kind)).unwrap();
+        out.push(Message::build(kind, change, time::OffsetDateTime::now_utc()).to_body());
+    }
+    let mut deleted = fixture("wix-participation-deleted.json");
+    deleted["data"]["deletedEvent"] = serde_json::json!({});
+    let token = sign(&wix_claims(&deleted), "wix-test-key.pem");
+    let kind = Kind::WixParticipationDeleted;
+    let change = rollcall::provider::parse(kind, token.as_bytes()).unwrap();
+    assert!(
+        change.person.is_none(),
+        "a deletion without the entity has no person"
+    );
+    out.push(Message::build(kind, change, time::OffsetDateTime::now_utc()).to_body());
+    assert!(Provider::ALL.iter().all(|p| p.kinds().count() > 0));
+    // And every valid delivery of events/ (file names without an expectation suffix).
+    for entry in std::fs::read_dir(repo().join("events")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".json") || name.matches('.').count() != 1 {
+            continue;
+        }
+        let event: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let Some(kind) = event["rawPath"].as_str().and_then(Kind::from_route) else {
+            continue;
+        };
+        let text = event["body"].as_str().unwrap();
+        let body = if event["isBase64Encoded"] == true {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap()
+        } else {
+            text.as_bytes().to_vec()
+        };
+        let change =
+            rollcall::provider::parse(kind, &body).unwrap_or_else(|e| panic!("{name}: {e}"));
+        out.push(Message::build(kind, change, time::OffsetDateTime::now_utc()).to_body());
+    }
+    assert!(out.len() > 2 * Kind::ALL.len());
+    out
+}
+
+#[test]
+fn every_message_validates_with_an_independent_validator() {
+    let script = "import json, sys, jsonschema\n\
+                  schema = json.load(open(sys.argv[1]))\n\
+                  jsonschema.Draft202012Validator.check_schema(schema)\n\
+                  validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())\n\
+                  count = 0\n\
+                  for line in sys.stdin:\n    validator.validate(json.loads(line)); count += 1\n\
+                  print(count)\n";
+    let child = Command::new("python3")
+        .args(["-c", script, committed_path().to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        assert!(
+            std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_none(),
+            "python3 is missing"
+        );
+        return;
+    };
+    let messages = messages();
+    let mut stdin = child.stdin.take().unwrap();
+    for message in &messages {
+        writeln!(stdin, "{message}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("No module named 'jsonschema'")
+        && std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_none()
+    {
+        eprintln!("skipped: Python jsonschema is not installed (scripts/test installs it)");
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        messages.len().to_string()
+    );
+}

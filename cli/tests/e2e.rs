@@ -2,104 +2,12 @@
 //! `rollcall queue drain` and `stats`, with every drained message checked against the contract. Also: Ctrl-C /
 //! SIGTERM shutdown, durability across `kill -9`, `--help` everywhere, and one-line errors.
 
+mod common;
+
+use common::*;
 use rollcall::{Kind, Message};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const ROLLCALL: &str = env!("CARGO_BIN_EXE_rollcall");
-
-fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
-}
-
-fn rollcall(dir: &Path, args: &[&str]) -> Output {
-    Command::new(ROLLCALL)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("ROLLCALL_QUEUE")
-        .env_remove("OMERLO_API_KEY")
-        .env_remove("MIGHTY_NETWORKS_API_KEY")
-        .env_remove("WIX_PUBLIC_KEY")
-        .output()
-        .expect("rollcall runs")
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `rollcall serve` on a free port and waits until it says where it listens.
-fn serve(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-    let mut command = Command::new(ROLLCALL);
-    command
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(extra)
-        .current_dir(dir)
-        .env_remove("ROLLCALL_QUEUE")
-        .env_remove("OMERLO_API_KEY")
-        .env_remove("MIGHTY_NETWORKS_API_KEY")
-        .env_remove("WIX_PUBLIC_KEY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().expect("serve starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("serve says where it listens").unwrap();
-        if let Some(rest) = line.split("on http://").nth(1) {
-            break format!(
-                "http://{}",
-                rest.split_whitespace()
-                    .next()
-                    .unwrap()
-                    .trim_end_matches(',')
-            );
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url }
-}
-
-fn drain(dir: &Path, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["queue", "drain"];
-    args.extend_from_slice(extra);
-    let out = rollcall(dir, &args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-fn event_files(expect: &str) -> usize {
-    std::fs::read_dir(events_dir())
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".json") && name != "env.json")
-        .filter(|name| match expect {
-            "queued" => name.matches('.').count() == 1,
-            other => name.contains(&format!(".{other}.")),
-        })
-        .count()
-}
 
 #[test]
 fn serve_send_drain_with_the_embedded_queue() {
@@ -113,7 +21,7 @@ fn serve_send_drain_with_the_embedded_queue() {
     assert!(sent.status.success(), "{report}");
     assert!(report.contains(" 0 failed"), "{report}");
 
-    let messages = drain(dir.path(), &[]);
+    let messages = drain(dir.path(), &[], &[]);
     assert_eq!(messages.len(), event_files("queued"));
     let mut kinds = std::collections::BTreeSet::new();
     for body in &messages {
@@ -128,7 +36,7 @@ fn serve_send_drain_with_the_embedded_queue() {
     }
     assert_eq!(kinds.len(), Kind::ALL.len(), "every kind is in the queue");
     assert_eq!(
-        drain(dir.path(), &["--quarantine"]).len(),
+        drain(dir.path(), &["--quarantine"], &[]).len(),
         event_files("quarantined")
     );
     let stats = rollcall(dir.path(), &["queue", "stats"]);
@@ -137,13 +45,25 @@ fn serve_send_drain_with_the_embedded_queue() {
         r#"{"messages":0,"quarantine":0}"#
     );
 
+    // No secret and no personal data in any log line of the whole replay.
+    let logs = server.logs.lock().unwrap().join("\n");
+    assert!(
+        logs.matches("\"status\":").count() >= 20,
+        "one line per request: {logs}"
+    );
+    let sensitive = sensitive_values();
+    assert!(sensitive.len() > 8, "{sensitive:?}");
+    for value in &sensitive {
+        assert!(!logs.contains(value.as_str()), "the logs contain {value:?}");
+    }
+
     // Replaying the same files: duplicates are answered 200 and stored no second time.
     let again = rollcall(
         dir.path(),
         &["send", events_dir().to_str().unwrap(), "--to", &server.url],
     );
     assert!(again.status.success());
-    assert_eq!(drain(dir.path(), &[]).len(), 0);
+    assert_eq!(drain(dir.path(), &[], &[]).len(), 0);
 }
 
 #[test]
@@ -208,7 +128,7 @@ fn what_was_answered_200_survives_kill_9() {
             .success()
     );
     drop(server);
-    assert_eq!(drain(dir.path(), &[]).len(), event_files("queued"));
+    assert_eq!(drain(dir.path(), &[], &[]).len(), event_files("queued"));
 }
 
 #[test]
@@ -252,56 +172,16 @@ fn every_command_has_help_and_errors_are_one_line() {
 
 #[test]
 fn serve_and_drain_through_sqs() {
-    let Ok(endpoint) = std::env::var("ROLLCALL_TEST_AWS_ENDPOINT") else {
-        assert!(
-            std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_none(),
-            "no ROLLCALL_TEST_AWS_ENDPOINT"
-        );
-        eprintln!("skipped: no ROLLCALL_TEST_AWS_ENDPOINT (scripts/test starts one)");
+    let Some(endpoint) = aws_endpoint() else {
         return;
     };
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let account = format!("{endpoint}/123456789012");
-    let (fifo, quarantine) = (
-        format!("{account}/cli-{unique}.fifo"),
-        format!("{account}/cli-q-{unique}"),
-    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
-        let config = aws_sdk_sqs::Config::builder()
-            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
-            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-                "test", "test", None, None, "test",
-            ))
-            .endpoint_url(&endpoint)
-            .build();
-        let client = aws_sdk_sqs::Client::from_conf(config);
-        client
-            .create_queue()
-            .queue_name(format!("cli-{unique}.fifo"))
-            .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
-            .send()
-            .await
-            .unwrap();
-        client
-            .create_queue()
-            .queue_name(format!("cli-q-{unique}"))
-            .send()
-            .await
-            .unwrap();
-    });
+    let (fifo, quarantine) = runtime.block_on(create_queues(&endpoint));
+    let env = sqs_env(&endpoint, &fifo, &quarantine);
     let dir = tempfile::tempdir().unwrap();
-    let env = [
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("ROLLCALL_QUEUE", fifo.as_str()),
-        ("ROLLCALL_QUARANTINE_QUEUE", quarantine.as_str()),
-    ];
     let server = serve(dir.path(), &["--dev"], &env);
     let sent = rollcall(
         dir.path(),
@@ -312,30 +192,9 @@ fn serve_and_drain_through_sqs() {
         "{}",
         String::from_utf8_lossy(&sent.stdout)
     );
-    let read = |quarantined: bool| {
-        let mut command = Command::new(ROLLCALL);
-        command.args([
-            "queue",
-            "drain",
-            "--queue",
-            &fifo,
-            "--quarantine-queue",
-            &quarantine,
-        ]);
-        if quarantined {
-            command.arg("--quarantine");
-        }
-        for (key, value) in &env[..3] {
-            command.env(key, value);
-        }
-        let out = command.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().lines().count()
-    };
-    assert_eq!(read(false), event_files("queued"));
-    assert_eq!(read(true), event_files("quarantined"));
+    assert_eq!(drain(dir.path(), &[], &env).len(), event_files("queued"));
+    assert_eq!(
+        drain(dir.path(), &["--quarantine"], &env).len(),
+        event_files("quarantined")
+    );
 }

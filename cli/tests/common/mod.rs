@@ -1,0 +1,428 @@
+//! Helpers for the CLI's process-level tests: run `rollcall`, start `rollcall serve` on a free port, make
+//! unique valid deliveries, drive load, and a TCP proxy that can take the queue down or make it hang.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rollcall::{Kind, Provider};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub const ROLLCALL: &str = env!("CARGO_BIN_EXE_rollcall");
+pub const SECRET_VARS: [&str; 4] = [
+    "ROLLCALL_QUEUE",
+    "OMERLO_API_KEY",
+    "MIGHTY_NETWORKS_API_KEY",
+    "WIX_PUBLIC_KEY",
+];
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn events_dir() -> PathBuf {
+    repo().join("events")
+}
+
+/// The loopback AWS endpoint the suite runs against, or `None` (the test is skipped) outside `scripts/test`.
+pub fn aws_endpoint() -> Option<String> {
+    match std::env::var("ROLLCALL_TEST_AWS_ENDPOINT") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_some() => {
+            panic!("ROLLCALL_TEST_AWS_ENDPOINT is not set: run the suite with scripts/test")
+        }
+        Err(_) => {
+            eprintln!("skipped: no ROLLCALL_TEST_AWS_ENDPOINT (scripts/test starts one)");
+            None
+        }
+    }
+}
+
+/// Runs `rollcall ARGS` in `dir` with a clean environment (plus `env`).
+pub fn rollcall_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(ROLLCALL);
+    command.args(args).current_dir(dir);
+    for var in SECRET_VARS {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().copied());
+    command.output().expect("rollcall runs")
+}
+
+pub fn rollcall(dir: &Path, args: &[&str]) -> Output {
+    rollcall_with(dir, args, &[])
+}
+
+/// A running `rollcall serve`; killed when dropped. Its log lines are collected in `logs`.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `rollcall serve` on a free port and waits until it says where it listens.
+pub fn serve(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut command = Command::new(ROLLCALL);
+    command
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
+        .current_dir(dir);
+    for var in SECRET_VARS {
+        command.env_remove(var);
+    }
+    command
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("serve starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let url = loop {
+        let line = lines.next().expect("serve says where it listens").unwrap();
+        logs.lock().unwrap().push(line.clone());
+        if let Some(rest) = line.split("on http://").nth(1) {
+            break format!(
+                "http://{}",
+                rest.split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches(',')
+            );
+        }
+    };
+    let sink = logs.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    Server { child, url, logs }
+}
+
+/// `rollcall queue drain ARGS`: the message bodies.
+pub fn drain(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Vec<String> {
+    let mut args = vec!["queue", "drain"];
+    args.extend_from_slice(extra);
+    let out = rollcall_with(dir, &args, env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How many `events/` files expect `expect` (`queued`, `quarantined`).
+pub fn event_files(expect: &str) -> usize {
+    std::fs::read_dir(events_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".json") && name != "env.json")
+        .filter(|name| match expect {
+            "queued" => name.matches('.').count() == 1,
+            other => name.contains(&format!(".{other}.")),
+        })
+        .count()
+}
+
+/// One HTTP delivery.
+#[derive(Clone)]
+pub struct Delivery {
+    pub kind: Kind,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+fn fixture(kind: Kind) -> Value {
+    let path = repo()
+        .join("shared/tests/fixtures")
+        .join(format!("{}.json", kind.binary()));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `count` valid deliveries over every kind, each a distinct change (hence a distinct message id), signed and
+/// authenticated with the `--dev` sample credentials.
+pub fn unique_deliveries(count: usize) -> Vec<Delivery> {
+    let key = std::fs::read(repo().join("shared/tests/fixtures/wix-test-key.pem")).unwrap();
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&key).unwrap();
+    (0..count)
+        .map(|i| {
+            let kind = Kind::ALL[i % Kind::ALL.len()];
+            let unique = format!("load-{i}-{}", uuid::Uuid::new_v4());
+            let mut value = fixture(kind);
+            match kind.provider() {
+                Provider::Omerlo => {
+                    let entity = if kind == Kind::OmerloEventInvitationCreated {
+                        "invitation"
+                    } else {
+                        "participant"
+                    };
+                    value["data"][entity]["id"] = unique.into();
+                    Delivery {
+                        kind,
+                        headers: vec![("x-api-key", "rollcall-dev-omerlo-key".into())],
+                        body: serde_json::to_vec(&value).unwrap(),
+                    }
+                }
+                Provider::MightyNetworks => {
+                    value["event_id"] = unique.into();
+                    Delivery {
+                        kind,
+                        headers: vec![(
+                            "authorization",
+                            "Bearer rollcall-dev-mighty-networks-key".into(),
+                        )],
+                        body: serde_json::to_vec(&value).unwrap(),
+                    }
+                }
+                Provider::Wix => {
+                    value["data"]["id"] = unique.into();
+                    let mut outer = value.clone();
+                    for field in ["data", "identity"] {
+                        outer[field] = Value::String(value[field].to_string());
+                    }
+                    let claims = json!({"data": outer.to_string(), "iat": 1_767_225_600});
+                    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+                    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+                    Delivery {
+                        kind,
+                        headers: vec![("content-type", "text/plain".into())],
+                        body: token.into_bytes(),
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// An HTTP answer: status and JSON body.
+pub type Answer = (u16, Value);
+
+/// Posts `deliveries` to `base` with `concurrency` requests in flight; answers in delivery order. Bounded: each
+/// delivery is sent once.
+pub async fn load(base: &str, deliveries: Arc<Vec<Delivery>>, concurrency: usize) -> Vec<Answer> {
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let next = Arc::new(AtomicUsize::new(0));
+    let answers = Arc::new(Mutex::new(vec![(0u16, Value::Null); deliveries.len()]));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, next, answers, deliveries, base) = (
+            client.clone(),
+            next.clone(),
+            answers.clone(),
+            deliveries.clone(),
+            base.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(delivery) = deliveries.get(i) else {
+                    break;
+                };
+                let answer = post(&client, &base, delivery).await;
+                answers.lock().unwrap()[i] = answer;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    Arc::try_unwrap(answers).unwrap().into_inner().unwrap()
+}
+
+/// Posts one delivery; a connection failure is status 0.
+pub async fn post(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    base: &str,
+    delivery: &Delivery,
+) -> Answer {
+    let mut request = http::Request::post(format!("{base}{}", delivery.kind.route()));
+    for (name, value) in &delivery.headers {
+        request = request.header(*name, value);
+    }
+    let request = request
+        .body(Full::new(Bytes::from(delivery.body.clone())))
+        .unwrap();
+    match client.request(request).await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+        }
+        Err(_) => (0, Value::Null),
+    }
+}
+
+/// A TCP proxy in front of a server, whose mode a test switches: forward, refuse (close at once), or hang
+/// (hold connections open and forward nothing).
+pub struct FaultProxy {
+    pub addr: std::net::SocketAddr,
+    mode: Arc<AtomicU8>,
+}
+
+pub const UP: u8 = 0;
+pub const DOWN: u8 = 1;
+pub const HANG: u8 = 2;
+
+impl FaultProxy {
+    pub async fn start(upstream: std::net::SocketAddr) -> FaultProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mode = Arc::new(AtomicU8::new(UP));
+        let shared = mode.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let mode = shared.clone();
+                tokio::spawn(async move { relay(client, upstream, mode).await });
+            }
+        });
+        FaultProxy { addr, mode }
+    }
+
+    pub fn set(&self, mode: u8) {
+        self.mode.store(mode, Ordering::SeqCst);
+    }
+}
+
+async fn relay(
+    mut client: tokio::net::TcpStream,
+    upstream: std::net::SocketAddr,
+    mode: Arc<AtomicU8>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+        return;
+    };
+    let (mut a, mut b) = ([0u8; 16384], [0u8; 16384]);
+    loop {
+        // Check the mode before every chunk, so pooled connections obey it too.
+        let chunk = tokio::select! {
+            n = client.read(&mut a) => (true, n),
+            n = server.read(&mut b) => (false, n),
+        };
+        match mode.load(Ordering::SeqCst) {
+            DOWN => return,
+            HANG => {
+                std::future::pending::<()>().await;
+            }
+            _ => {}
+        }
+        let (from_client, Ok(n)) = chunk else { return };
+        if n == 0 {
+            return;
+        }
+        let written = if from_client {
+            server.write_all(&a[..n]).await
+        } else {
+            client.write_all(&b[..n]).await
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+}
+
+/// Creates a FIFO messages queue and a standard quarantine queue on the loopback SQS server.
+pub async fn create_queues(endpoint: &str) -> (String, String) {
+    let lookup_endpoint = endpoint.to_owned();
+    let client = rollcall::queue::sqs::client_from_lookup(
+        move |var| match var {
+            "AWS_ENDPOINT_URL" => Some(lookup_endpoint.clone()),
+            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
+            _ => None,
+        },
+        std::time::Duration::from_secs(5),
+    );
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let fifo = client
+        .create_queue()
+        .queue_name(format!("cli-{unique}.fifo"))
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .expect("create FIFO queue");
+    let quarantine = client
+        .create_queue()
+        .queue_name(format!("cli-q-{unique}"))
+        .send()
+        .await
+        .expect("create quarantine queue");
+    (fifo.queue_url.unwrap(), quarantine.queue_url.unwrap())
+}
+
+/// The environment that points `rollcall` at an SQS endpoint and queue pair.
+pub fn sqs_env<'a>(
+    endpoint: &'a str,
+    fifo: &'a str,
+    quarantine: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("ROLLCALL_QUEUE", fifo),
+        ("ROLLCALL_QUARANTINE_QUEUE", quarantine),
+    ]
+}
+
+/// The personal data and secrets the fixtures and `events/` carry: none may appear in a log line.
+pub fn sensitive_values() -> Vec<String> {
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, item) in map {
+                    let personal = ["email", "phone", "first_name", "last_name", "name"]
+                        .contains(&key.as_str());
+                    match item {
+                        Value::String(text)
+                            if personal && text.len() > 3 && !text.starts_with('<') =>
+                        {
+                            out.push(text.clone())
+                        }
+                        _ => walk(item, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = vec![
+        "rollcall-dev-omerlo-key".to_owned(),
+        "rollcall-dev-mighty-networks-key".to_owned(),
+    ];
+    for kind in Kind::ALL {
+        let mut found = Vec::new();
+        walk(&fixture(kind), &mut found);
+        // Event and space names are not personal; people's are.
+        found.retain(|v| !v.contains("Meetup") && !v.contains("Ale") && !v.contains("Event with"));
+        out.extend(found);
+    }
+    out.sort();
+    out.dedup();
+    out
+}

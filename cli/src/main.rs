@@ -1,9 +1,11 @@
 //! `rollcall`: run Rollcall on one machine, no AWS and no Docker. `serve` answers every webhook route with the
 //! pipeline the Lambdas use; `send` replays API Gateway event files; `queue` and `quarantine` read the queue.
 
+mod client;
 mod queues;
 mod send;
 mod serve;
+mod smoke;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -23,6 +25,8 @@ enum Command {
     Serve(serve::Args),
     /// Replay API Gateway event files (a file or a folder) against a running server and check each answer.
     Send(send::Args),
+    /// After a deploy: one authenticated test delivery per provider to the stack, and a look at the queue.
+    Smoke(smoke::Args),
     /// Read the queue.
     #[command(subcommand)]
     Queue(QueueCommand),
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Send(args) => send::run(args).await,
+            Command::Smoke(args) => smoke::run(args).await,
             Command::Queue(QueueCommand::Drain { queue, quarantine }) => {
                 queues::drain(queue, quarantine).await
             }

@@ -3,11 +3,8 @@
 //! quarantined, `NAME.<status>.json` that status. Files that are not events (an env-vars file) are skipped.
 
 use crate::CliError;
+use crate::client::{HttpClient, exchange};
 use base64::Engine as _;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +16,7 @@ pub struct Args {
     /// Event files, or folders of them (`*.json`, not recursive).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// The server to send to (http only).
+    /// The server to send to (`http://` or `https://`).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     to: String,
 }
@@ -95,13 +92,9 @@ struct HttpContext {
 
 /// Sends every event file and reports; exit status 1 if any answer was not the expected one.
 pub async fn run(args: Args) -> Result<ExitCode, CliError> {
-    let base = args.to.trim_end_matches('/').to_owned();
-    if !base.starts_with("http://") {
-        return Err(CliError::Usage(format!(
-            "--to must be an http:// URL, not `{}`",
-            args.to
-        )));
-    }
+    let base = crate::client::check_url(&args.to)
+        .map_err(CliError::Usage)?
+        .to_owned();
     let mut files = Vec::new();
     for path in &args.paths {
         if path.is_dir() {
@@ -116,7 +109,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
             files.push(path.clone());
         }
     }
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let client = crate::client::new().map_err(CliError::Usage)?;
     let (total, mut failed, mut skipped) = (files.len(), 0usize, 0usize);
     for (i, file) in files.iter().enumerate() {
         let progress = format!("[{}/{total}]", i + 1);
@@ -159,11 +152,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     })
 }
 
-async fn send(
-    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
-    base: &str,
-    event: &Event,
-) -> Result<(u16, String), String> {
+async fn send(client: &HttpClient, base: &str, event: &Event) -> Result<(u16, String), String> {
     let body = match (&event.body, event.is_base64_encoded) {
         (None, _) => Vec::new(),
         (Some(text), false) => text.clone().into_bytes(),
@@ -175,32 +164,24 @@ async fn send(
     if !event.raw_query_string.is_empty() {
         uri = format!("{uri}?{}", event.raw_query_string);
     }
-    let mut request = http::Request::builder()
-        .method(event.request_context.http.method.as_str())
-        .uri(&uri);
-    for (name, value) in &event.headers {
-        if !matches!(
-            name.to_ascii_lowercase().as_str(),
-            "host" | "content-length"
-        ) {
-            request = request.header(name, value);
-        }
-    }
-    let request = request
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| format!("bad request: {e}"))?;
-    let response = client
-        .request(request)
-        .await
-        .map_err(|e| format!("cannot reach {uri}: {e}"))?;
-    let status = response.status().as_u16();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| format!("reading the answer: {e}"))?
-        .to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    let headers = event
+        .headers
+        .iter()
+        .filter(|(name, _)| {
+            !matches!(
+                name.to_ascii_lowercase().as_str(),
+                "host" | "content-length"
+            )
+        })
+        .map(|(name, value)| (name.as_str(), value.as_str()));
+    exchange(
+        client,
+        &event.request_context.http.method,
+        &uri,
+        headers,
+        body,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -86,6 +86,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     let description = queue.describe(&args.queue);
     let pipeline: Shared = Arc::new(Pipeline::new(secrets, queue, limits));
     let app = axum::Router::new().fallback(handle).with_state(pipeline);
+    let stop = shutdown()?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(CliError::io(format!("cannot listen on {}", args.addr)))?;
@@ -102,7 +103,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         }
     }
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(stop)
         .await
         .map_err(CliError::io("serving"))?;
     eprintln!("rollcall stopped");
@@ -157,22 +158,27 @@ async fn read_capped(mut body: Body, cap: usize) -> Result<BytesMut, axum::Error
     Ok(buffer)
 }
 
-async fn shutdown() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on Ctrl-C or SIGTERM. The handlers are registered when this is called, not when first polled, so
+/// a signal that arrives right after start-up is not missed.
+fn shutdown() -> Result<impl std::future::Future<Output = ()>, CliError> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())
+            .map_err(CliError::io("installing the Ctrl-C handler"))?;
+        let mut terminate = signal(SignalKind::terminate())
+            .map_err(CliError::io("installing the SIGTERM handler"))?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {},
-        _ = terminate => {},
+            tracing::info!("shutting down: finishing requests in flight");
+        })
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    #[cfg(not(unix))]
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }

@@ -198,3 +198,56 @@ fn serve_and_drain_through_sqs() {
         event_files("quarantined")
     );
 }
+
+#[test]
+fn smoke_test_against_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--dev"], &[]);
+    let key = repo().join("shared/tests/fixtures/wix-test-key.pem");
+    let env = [
+        ("OMERLO_API_KEY", "rollcall-dev-omerlo-key"),
+        (
+            "MIGHTY_NETWORKS_API_KEY",
+            "rollcall-dev-mighty-networks-key",
+        ),
+    ];
+    let signed = rollcall_with(
+        dir.path(),
+        &[
+            "smoke",
+            "--to",
+            &server.url,
+            "--wix-private-key",
+            key.to_str().unwrap(),
+            "--check-queue",
+        ],
+        &env,
+    );
+    let report = String::from_utf8_lossy(&signed.stdout);
+    assert!(
+        signed.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    assert!(report.contains("every smoke message arrived"), "{report}");
+    assert_eq!(
+        drain(dir.path(), &[], &[]).len(),
+        0,
+        "the smoke messages were removed"
+    );
+    // Without the Wix private key, the stack must refuse an unsigned Wix delivery.
+    let unsigned = rollcall_with(dir.path(), &["smoke", "--to", &server.url], &env);
+    assert!(
+        unsigned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unsigned.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&unsigned.stdout)
+            .contains("/webhooks/wix/participation-created 401")
+    );
+    // Without the deployment's credentials it says so in one line.
+    let bare = rollcall(dir.path(), &["smoke", "--to", &server.url]);
+    assert_eq!(bare.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bare.stderr).contains("OMERLO_API_KEY is not set"));
+}

@@ -1,12 +1,10 @@
 //! The reference consumer binary over the Lambda Runtime API, fed a real SQS event of messages produced from
 //! `events/`, against a DynamoDB-speaking server on loopback.
 
-mod runtime_api;
-
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use runtime_api::{Outcome, RuntimeApi};
+use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use serde_json::json;
 use std::time::Duration;
 

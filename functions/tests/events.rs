@@ -1,12 +1,10 @@
 //! Replays every `events/` file through the real function binaries over the Lambda Runtime API, against an
 //! SQS-speaking server on loopback, and checks each answer (the file name says which) and each queued message.
 
-mod runtime_api;
-
 use aws_sdk_sqs::types::QueueAttributeName;
 use rollcall::queue::sqs::client_from_lookup;
 use rollcall::{Kind, Message};
-use runtime_api::{Outcome, RuntimeApi};
+use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

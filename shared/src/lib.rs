@@ -9,6 +9,22 @@
 //! - [`ingest`]: the pipeline; [`answer`]: its HTTP contract.
 //! - [`queue`]: the queue port and its adapters; [`quarantine`]: the quarantine record.
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
+//!
+//! A consumer turns an SQS body into the typed message in one call, and its original into the provider's own
+//! structure in one more:
+//!
+//! ```
+//! # fn main() -> Result<(), serde_json::Error> {
+//! # let body = r#"{"specversion":"1.0","id":"e1","source":"/mighty-networks/spaces/1","type":"com.mightynetworks.event.created","subject":"event/2","time":"2026-01-01T00:00:00Z","datacontenttype":"application/json","dataschema":"urn:rollcall:message:v1","data":{"event":null,"person":null,"participation":null,"sequence":null,"changed_at":null,"original":{"event_id":"e1","payload":{"id":2,"title":"Meetup"}}}}"#;
+//! use rollcall::message::{Message, Payload};
+//!
+//! let message = Message::from_body(body)?;
+//! if let Payload::MightyNetworksEventCreated(delivery) = message.payload()? {
+//!     assert_eq!(delivery.payload.title.as_deref(), Some("Meetup"));
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod answer;
 #[cfg(feature = "aws")]

@@ -1,0 +1,222 @@
+//! `rollcall smoke`: after a deploy, one test delivery per provider to the stack's URLs, authenticated with the
+//! deployment's own credentials, and a look at the queue for the resulting messages. Smoke messages come from
+//! the tenant `rollcall-smoke` (`source` ends in `/rollcall-smoke`), so consumers can tell them apart.
+
+use crate::CliError;
+use crate::client::exchange;
+use crate::queues::{AnyQueue, QueueArgs};
+use rollcall::config::Limits;
+use rollcall::queue::{Inbox, Lane};
+use rollcall::{Kind, Message, Provider};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The tenant id smoke deliveries carry.
+const SMOKE_TENANT: &str = "rollcall-smoke";
+
+/// `rollcall smoke` options.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The webhook base URL (the stack's `WebhookBaseUrl` output, or a `rollcall serve` address).
+    #[arg(long)]
+    to: String,
+    /// The Wix app's private key (PEM) to sign a valid Wix delivery; without it, Rollcall must refuse an
+    /// unsigned one (401).
+    #[arg(long)]
+    wix_private_key: Option<PathBuf>,
+    /// Also check the queue for the smoke messages (and remove them); `--queue` names it.
+    #[arg(long)]
+    check_queue: bool,
+    #[command(flatten)]
+    queue: QueueArgs,
+}
+
+/// Sends the smoke deliveries and checks the answers (and the queue); exit status 1 on any difference.
+pub async fn run(args: Args) -> Result<ExitCode, CliError> {
+    let base = crate::client::check_url(&args.to).map_err(CliError::Usage)?;
+    let client = crate::client::new().map_err(CliError::Usage)?;
+    let unique = uuid::Uuid::new_v4().to_string();
+    let mut queued = HashSet::new();
+    let mut failed = 0;
+    for provider in Provider::ALL {
+        let kind = provider
+            .kinds()
+            .next()
+            .unwrap_or(Kind::OmerloParticipantCreated);
+        let Smoke {
+            headers,
+            body,
+            expect,
+        } = delivery(provider, &unique, args.wix_private_key.as_deref())?;
+        let uri = format!("{base}{}", kind.route());
+        let headers = headers.iter().map(|(name, value)| (*name, value.as_str()));
+        let (status, answer) = exchange(&client, "POST", &uri, headers, body)
+            .await
+            .map_err(CliError::Usage)?;
+        let answer: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
+        let ok = status == expect && (expect != 200 || answer["status"] == "queued");
+        println!(
+            "{} {} {status} {answer}",
+            if ok { "ok  " } else { "FAIL" },
+            kind.route()
+        );
+        if !ok {
+            failed += 1;
+        } else if let Some(id) = answer["id"].as_str() {
+            queued.insert(id.to_owned());
+        }
+    }
+    if args.check_queue && !queued.is_empty() {
+        failed += check_queue(&args.queue, &mut queued).await?;
+    }
+    println!(
+        "smoke: {} passed, {failed} failed",
+        Provider::ALL.len() + usize::from(args.check_queue) - failed
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A smoke delivery: its headers, its body, and the status it must get.
+struct Smoke {
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    expect: u16,
+}
+
+/// The smoke delivery for `provider`.
+fn delivery(
+    provider: Provider,
+    unique: &str,
+    wix_key: Option<&std::path::Path>,
+) -> Result<Smoke, CliError> {
+    let secret = |provider: Provider| {
+        let var = provider.secret_var();
+        std::env::var(var)
+            .ok()
+            .and_then(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .find(|k| !k.is_empty())
+                    .map(str::to_owned)
+            })
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "{var} is not set: the smoke test authenticates as the provider"
+                ))
+            })
+    };
+    let event =
+        json!({"id": "smoke-event", "title": "Rollcall smoke test", "space_id": SMOKE_TENANT});
+    Ok(match provider {
+        Provider::Omerlo => {
+            let body = json!({"event_name": "event_invitation_created", "data": {
+                "event": {"id": "smoke-event", "profile": {"workspace_id": SMOKE_TENANT}},
+                "invitation": {"id": unique, "inserted_at": rollcall::message::format_utc(time::OffsetDateTime::now_utc())},
+            }});
+            Smoke {
+                headers: vec![
+                    ("x-api-key", secret(provider)?),
+                    ("content-type", "application/json".into()),
+                ],
+                body: body.to_string().into_bytes(),
+                expect: 200,
+            }
+        }
+        Provider::MightyNetworks => {
+            let body = json!({"event_id": unique, "event_timestamp": rollcall::message::format_utc(time::OffsetDateTime::now_utc()), "payload": event});
+            let bearer = format!("Bearer {}", secret(provider)?);
+            Smoke {
+                headers: vec![
+                    ("authorization", bearer),
+                    ("content-type", "application/json".into()),
+                ],
+                body: body.to_string().into_bytes(),
+                expect: 200,
+            }
+        }
+        Provider::Wix => {
+            let event = json!({"id": unique, "entityFqdn": "wix.calendar.v3.participation", "slug": "created",
+                "entityId": unique, "eventTime": rollcall::message::format_utc(time::OffsetDateTime::now_utc()),
+                "createdEvent": {"entity": {"id": unique, "status": "CONFIRMED", "partySize": 1}}});
+            let delivery = json!({"eventType": "wix.calendar.v3.participation_created", "instanceId": SMOKE_TENANT,
+                "data": event.to_string(), "identity": json!({"identityType": "APP"}).to_string()});
+            let claims = json!({"data": delivery.to_string()});
+            let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+            let headers = vec![("content-type", "text/plain".to_owned())];
+            match wix_key {
+                Some(path) => {
+                    let pem = std::fs::read(path)
+                        .map_err(CliError::io(format!("reading {}", path.display())))?;
+                    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).map_err(|e| {
+                        CliError::Usage(format!(
+                            "{} is not an RSA private key: {e}",
+                            path.display()
+                        ))
+                    })?;
+                    let token = jsonwebtoken::encode(&header, &claims, &key)
+                        .map_err(|e| CliError::Usage(format!("signing: {e}")))?;
+                    Smoke {
+                        headers,
+                        body: token.into_bytes(),
+                        expect: 200,
+                    }
+                }
+                None => {
+                    use base64::Engine as _;
+                    let b64 = |v: &Value| {
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+                    };
+                    let unsigned = format!(
+                        "{}.{}.{}",
+                        b64(&json!({"alg": "RS256", "typ": "JWT"})),
+                        b64(&claims),
+                        b64(&json!("unsigned"))
+                    );
+                    Smoke {
+                        headers,
+                        body: unsigned.into_bytes(),
+                        expect: 401,
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Looks for the smoke messages in the queue (a few rounds), removes them, and counts a failure if any is missing.
+async fn check_queue(args: &QueueArgs, waiting: &mut HashSet<String>) -> Result<usize, CliError> {
+    let limits = Limits {
+        queue_deadline: std::time::Duration::from_secs(10),
+        ..Limits::from_env()
+    };
+    let queue = AnyQueue::open(args, limits)?;
+    for _ in 0..10 {
+        let batch = queue.receive(Lane::Messages, 10).await?;
+        if batch.is_empty() && !waiting.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        for received in batch {
+            let Ok(message) = Message::from_body(&received.body) else {
+                continue;
+            };
+            if waiting.remove(&message.id) {
+                queue.delete(Lane::Messages, &received.handle).await?;
+            }
+        }
+        if waiting.is_empty() {
+            println!(
+                "ok   queue {}: every smoke message arrived (and was removed)",
+                args.queue
+            );
+            return Ok(0);
+        }
+    }
+    println!("FAIL queue {}: missing {waiting:?}", args.queue);
+    Ok(1)
+}

@@ -1,0 +1,794 @@
+//! `measure`: the figures of `BENCHMARKS.md`, each as a ratio against a reference measured in the same run on
+//! the same machine. Every section prints a markdown table on standard output (progress goes to standard
+//! error). Loopback only; every loop is bounded.
+//!
+//! - `coldstart`: per function binary against `hello`, alternating runs: init (process start to the first
+//!   `GET …/invocation/next`) and first answer (process start to the first response posted), minus the queue's
+//!   own round trip (a `SendMessage` of the same kind of message, on a fresh client, to the same SQS server).
+//! - `memory`: peak RSS (`VmHWM`) after N invocations, against `hello`.
+//! - `sizes`: binary and zipped `bootstrap` sizes.
+//! - `serve`: `rollcall serve` (SQLite queue) against `floor` (bare axum) under the same closed-loop load.
+//! - `criterion`: the pipeline benchmarks' medians as ratios.
+
+use clap::{Parser, Subcommand};
+use rollcall::Kind;
+use rollcall::config::Limits;
+use rollcall::queue::Queue;
+use rollcall::queue::sqs::{SqsQueue, client_from_lookup};
+use rollcall_testkit::deliveries::{self, WixSigner};
+use rollcall_testkit::load::{self, Plan, Prepared};
+use rollcall_testkit::runtime_api::{Outcome, RuntimeApi, binary_path_in, profile_dir};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(about = "Rollcall's performance figures, as ratios against same-run references")]
+struct Cli {
+    /// Where the release binaries are (default: this executable's folder).
+    #[arg(long, global = true)]
+    dir: Option<PathBuf>,
+    /// An SQS-speaking server on loopback (moto) for the functions' queue.
+    #[arg(long, global = true, env = "ROLLCALL_BENCH_AWS_ENDPOINT")]
+    endpoint: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Cold start per function binary against hello.
+    Coldstart {
+        /// Rounds; each runs hello and the function alternately.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
+    /// Peak RSS over N invocations against hello.
+    Memory {
+        /// Invocations per binary.
+        #[arg(long, default_value_t = 1000)]
+        invocations: usize,
+    },
+    /// Binary and zipped sizes.
+    Sizes {
+        /// More folders of binaries to list (such as an arm64 build), each as LABEL=DIR.
+        #[arg(long = "also")]
+        also: Vec<String>,
+    },
+    /// `rollcall serve` against the bare axum floor.
+    Serve {
+        /// Connections, one request in flight each.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Measured seconds per server.
+        #[arg(long, default_value_t = 8)]
+        seconds: u64,
+        /// Warm-up seconds per server.
+        #[arg(long, default_value_t = 1)]
+        warmup: u64,
+        /// Distinct deliveries prepared for `rollcall serve` (each is sent once).
+        #[arg(long, default_value_t = 80_000)]
+        deliveries: usize,
+    },
+    /// The pipeline benchmarks (criterion medians) as ratios.
+    Criterion {
+        /// Criterion's output folder.
+        #[arg(long, default_value = "target/criterion")]
+        results: PathBuf,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let dir = cli.dir.clone().unwrap_or_else(profile_dir);
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Coldstart { rounds } => coldstart(&dir, cli.endpoint.as_deref(), rounds).await,
+            Command::Memory { invocations } => {
+                memory(&dir, cli.endpoint.as_deref(), invocations).await
+            }
+            Command::Sizes { also } => sizes(&dir, &also),
+            Command::Serve {
+                concurrency,
+                seconds,
+                warmup,
+                deliveries,
+            } => serve(&dir, concurrency, seconds, warmup, deliveries).await,
+            Command::Criterion { results } => criterion(&results),
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, String>;
+
+// ------------------------------------------------------------------------------------------------ statistics
+
+fn median(values: &[f64]) -> f64 {
+    percentile(values, 50.0)
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn verdict(ratio: f64, goal: f64) -> &'static str {
+    if ratio <= goal { "met" } else { "missed" }
+}
+
+// ------------------------------------------------------------------------------------------------ queues
+
+struct Queues {
+    endpoint: String,
+    fifo: String,
+    quarantine: String,
+}
+
+fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
+    let endpoint = endpoint.to_owned();
+    client_from_lookup(
+        move |var| match var {
+            "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
+            _ => None,
+        },
+        Duration::from_secs(5),
+    )
+}
+
+async fn queues(endpoint: &str) -> Result<Queues> {
+    let client = sqs_client(endpoint);
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let create = |name: String, fifo: bool| {
+        let mut request = client.create_queue().queue_name(name);
+        if fifo {
+            request = request.attributes(
+                aws_sdk_sqs::types::QueueAttributeName::FifoQueue,
+                "true".to_string(),
+            );
+        }
+        async move {
+            request
+                .send()
+                .await
+                .map_err(|e| format!("creating a queue at {endpoint}: {e:?}"))?
+                .queue_url
+                .ok_or_else(|| "no queue URL".to_string())
+        }
+    };
+    Ok(Queues {
+        endpoint: endpoint.to_owned(),
+        fifo: create(format!("bench-{unique}.fifo"), true).await?,
+        quarantine: create(format!("bench-q-{unique}"), false).await?,
+    })
+}
+
+fn function_env(queues: Option<&Queues>) -> Vec<(&'static str, String)> {
+    let mut env = deliveries::secret_env();
+    if let Some(q) = queues {
+        env.extend([
+            ("QUEUE_URL", q.fifo.clone()),
+            ("QUARANTINE_QUEUE_URL", q.quarantine.clone()),
+            ("AWS_ENDPOINT_URL", q.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ]);
+    }
+    env
+}
+
+/// The queue's own round trip for the first message of a process: a fresh client (new connection), one
+/// `SendMessage` of the message `body` makes, timed from the call to its answer.
+async fn queue_round_trip(queues: &Queues, kind: Kind, body: &[u8]) -> Result<f64> {
+    let change = rollcall::provider::parse(kind, body).map_err(|e| e.to_string())?;
+    let message = rollcall::Message::build(kind, change, time::OffsetDateTime::now_utc());
+    let queue = SqsQueue::new(
+        sqs_client(&queues.endpoint),
+        Some(queues.fifo.clone()),
+        None,
+    );
+    let started = Instant::now();
+    tokio::time::timeout(
+        Limits::default().queue_deadline * 4,
+        queue.publish(&message),
+    )
+    .await
+    .map_err(|_| "SendMessage timed out".to_string())?
+    .map_err(|e| format!("SendMessage: {e}"))?;
+    Ok(ms(started.elapsed()))
+}
+
+// ------------------------------------------------------------------------------------------------ coldstart
+
+struct Run {
+    init_ms: f64,
+    first_answer_ms: Option<f64>,
+}
+
+/// Starts `binary` against a fresh Runtime API, hands it `event` (if any) and measures.
+async fn cold_run(
+    dir: &Path,
+    binary: &str,
+    env: &[(&str, String)],
+    event: Option<&[u8]>,
+) -> Result<Run> {
+    let api = RuntimeApi::start().await;
+    let path = binary_path_in(dir, binary);
+    let mut command = api.command(&path, binary, env);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", path.display()))?;
+    let first_answer_ms = match event {
+        Some(event) => {
+            let timed = api.invoke_timed(event).await;
+            match (&timed.outcome, timed.answered_at) {
+                (Outcome::Response(response), Some(at))
+                    if response["statusCode"] == 200 || response.get("statusCode").is_none() =>
+                {
+                    Some(ms(at - started))
+                }
+                (outcome, _) => {
+                    let _ = child.kill().await;
+                    return Err(format!("{binary}: unexpected outcome {outcome:?}"));
+                }
+            }
+        }
+        None => {
+            let mut waited = 0;
+            while api.first_next_at().is_none() && waited < 1000 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                waited += 1;
+            }
+            None
+        }
+    };
+    let init_ms = api
+        .first_next_at()
+        .map(|at| ms(at - started))
+        .ok_or_else(|| format!("{binary}: never asked for work"))?;
+    let _ = child.kill().await;
+    Ok(Run {
+        init_ms,
+        first_answer_ms,
+    })
+}
+
+async fn coldstart(dir: &Path, endpoint: Option<&str>, rounds: usize) -> Result<()> {
+    let queues = match endpoint {
+        Some(endpoint) => Some(queues(endpoint).await?),
+        None => {
+            eprintln!("coldstart: no --endpoint: first answers are not measured");
+            None
+        }
+    };
+    let env = function_env(queues.as_ref());
+    let consumer_env = {
+        let mut env = function_env(queues.as_ref());
+        env.push(("TABLE_NAME", "rollcall-bench-ledger".into()));
+        env
+    };
+    let signer = WixSigner::new();
+    // One SendMessage before measuring, so that the measuring process's own one-time set-up is not counted.
+    if let Some(q) = &queues {
+        let kind = Kind::OmerloParticipantCreated;
+        queue_round_trip(q, kind, &deliveries::unique_body(kind, u64::MAX, &signer)).await?;
+    }
+    let mut binaries: Vec<(String, Option<Kind>)> =
+        Kind::ALL.iter().map(|k| (k.binary(), Some(*k))).collect();
+    binaries.push(("consumer".into(), None));
+    struct Samples {
+        init: Vec<f64>,
+        hello_init: Vec<f64>,
+        first: Vec<f64>,
+        hello_first: Vec<f64>,
+        rtt: Vec<f64>,
+    }
+    let mut samples: Vec<Samples> = binaries
+        .iter()
+        .map(|_| Samples {
+            init: vec![],
+            hello_init: vec![],
+            first: vec![],
+            hello_first: vec![],
+            rtt: vec![],
+        })
+        .collect();
+    let mut seq = 0u64;
+    for round in 0..rounds {
+        eprintln!("coldstart: round {}/{rounds}", round + 1);
+        for ((binary, kind), s) in binaries.iter().zip(samples.iter_mut()) {
+            seq += 1;
+            let body = kind.map(|k| deliveries::unique_body(k, seq, &signer));
+            let event = match (kind, &body, &queues) {
+                (Some(k), Some(body), Some(_)) => Some(deliveries::api_gateway_event(*k, body)),
+                _ => None,
+            };
+            let hello_event = event.clone().unwrap_or_else(|| b"{}".to_vec());
+            let hello = cold_run(dir, "hello", &[], Some(&hello_event)).await?;
+            let env = if kind.is_some() { &env } else { &consumer_env };
+            let run = cold_run(dir, binary, env, event.as_deref()).await?;
+            s.hello_init.push(hello.init_ms);
+            s.hello_first.extend(hello.first_answer_ms);
+            s.init.push(run.init_ms);
+            if let (Some(first), Some(q), Some(k)) = (run.first_answer_ms, &queues, kind) {
+                s.first.push(first);
+                // A different id than the function's message, so that the FIFO queue stores both.
+                let other = deliveries::unique_body(*k, seq + (1 << 40), &signer);
+                s.rtt.push(queue_round_trip(q, *k, &other).await?);
+            }
+        }
+    }
+    println!("### Cold start ({rounds} alternating rounds; medians, ms)\n");
+    println!(
+        "| binary | init | hello init | init ratio (goal ≤ 1.3) | first answer | queue round trip | first answer − queue | hello first answer | first-answer ratio (goal ≤ 1.3) |"
+    );
+    println!("| --- | --: | --: | --: | --: | --: | --: | --: | --: |");
+    let (mut init_ratios, mut first_ratios) = (vec![], vec![]);
+    for ((binary, _), s) in binaries.iter().zip(&samples) {
+        let (init, hello_init) = (median(&s.init), median(&s.hello_init));
+        let init_ratio = init / hello_init;
+        init_ratios.push(init_ratio);
+        let first_cells = if s.first.is_empty() {
+            "n/a | n/a | n/a | n/a | n/a".to_string()
+        } else {
+            let (first, rtt, hello_first) =
+                (median(&s.first), median(&s.rtt), median(&s.hello_first));
+            let net = first - rtt;
+            let ratio = net / hello_first;
+            first_ratios.push(ratio);
+            format!(
+                "{first:.2} | {rtt:.2} | {net:.2} | {hello_first:.2} | **{ratio:.2}** ({})",
+                verdict(ratio, 1.3)
+            )
+        };
+        println!(
+            "| {binary} | {init:.2} | {hello_init:.2} | **{init_ratio:.2}** ({}) | {first_cells} |",
+            verdict(init_ratio, 1.3)
+        );
+    }
+    let worst = |v: &[f64]| v.iter().copied().fold(f64::NAN, f64::max);
+    println!(
+        "\nWorst init ratio {:.2}; worst first-answer ratio {:.2}.\n",
+        worst(&init_ratios),
+        worst(&first_ratios)
+    );
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------ memory
+
+fn vm_hwm_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("reading /proc/{pid}/status: {e}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmHWM".to_string())
+}
+
+async fn peak_rss(
+    dir: &Path,
+    binary: &str,
+    env: &[(&str, String)],
+    events: &[Vec<u8>],
+) -> Result<(u64, usize)> {
+    let api = RuntimeApi::start().await;
+    let mut command = api.command(&binary_path_in(dir, binary), binary, env);
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start {binary}: {e}"))?;
+    let pid = child.id().ok_or("no pid")?;
+    let mut ok = 0;
+    for event in events {
+        match api.invoke(event).await {
+            Outcome::Response(r) if r["statusCode"] == 200 || r.get("statusCode").is_none() => {
+                ok += 1
+            }
+            other => {
+                let _ = child.kill().await;
+                return Err(format!("{binary}: {other:?}"));
+            }
+        }
+    }
+    let peak = vm_hwm_kib(pid)?;
+    let _ = child.kill().await;
+    Ok((peak, ok))
+}
+
+async fn memory(dir: &Path, endpoint: Option<&str>, invocations: usize) -> Result<()> {
+    let queues = match endpoint {
+        Some(endpoint) => Some(queues(endpoint).await?),
+        None => {
+            eprintln!("memory: no --endpoint: functions answer 503 (no queue)");
+            None
+        }
+    };
+    let env = function_env(queues.as_ref());
+    let signer = WixSigner::new();
+    let kinds = [
+        Kind::OmerloParticipantCreated,
+        Kind::MightyNetworksRsvpCreated,
+        Kind::WixParticipationCreated,
+    ];
+    println!("### Peak RSS over {invocations} invocations (VmHWM)\n");
+    println!("| binary | peak RSS (MiB) | hello peak RSS (MiB) | ratio (goal ≤ 1.5) |");
+    println!("| --- | --: | --: | --: |");
+    for (i, kind) in kinds.into_iter().enumerate() {
+        eprintln!("memory: {}", kind.binary());
+        let events: Vec<Vec<u8>> = (0..invocations as u64)
+            .map(|n| {
+                let body = deliveries::unique_body(kind, ((i as u64) << 32) + n, &signer);
+                deliveries::api_gateway_event(kind, &body)
+            })
+            .collect();
+        let (hello, _) = peak_rss(dir, "hello", &[], &events).await?;
+        let (peak, ok) = peak_rss(dir, &kind.binary(), &env, &events).await?;
+        let ratio = peak as f64 / hello as f64;
+        println!(
+            "| {} ({ok} answered 200) | {:.1} | {:.1} | **{ratio:.2}** ({}) |",
+            kind.binary(),
+            peak as f64 / 1024.0,
+            hello as f64 / 1024.0,
+            verdict(ratio, 1.5)
+        );
+    }
+    println!();
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------ sizes
+
+fn zipped_size(binary: &Path) -> Result<u64> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let bootstrap = temp.path().join("bootstrap");
+    std::fs::copy(binary, &bootstrap).map_err(|e| format!("{}: {e}", binary.display()))?;
+    let zip = temp.path().join("bootstrap.zip");
+    // Deflate at the default level, as `cargo lambda` and the `zip` command package a Lambda.
+    let status = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\n\
+             with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z: z.write(sys.argv[2], 'bootstrap')",
+        ])
+        .arg(&zip)
+        .arg(&bootstrap)
+        .status()
+        .map_err(|e| format!("python3: {e}"))?;
+    if !status.success() {
+        return Err("zipping failed".into());
+    }
+    std::fs::metadata(&zip)
+        .map(|m| m.len())
+        .map_err(|e| e.to_string())
+}
+
+fn sizes(dir: &Path, also: &[String]) -> Result<()> {
+    let mut folders = vec![("host".to_string(), dir.to_path_buf())];
+    for entry in also {
+        let (label, path) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--also {entry}: expected LABEL=DIR"))?;
+        folders.push((label.to_string(), PathBuf::from(path)));
+    }
+    let mut binaries: Vec<String> = Kind::ALL.iter().map(|k| k.binary()).collect();
+    binaries.push("consumer".into());
+    binaries.push("hello".into());
+    println!("### Package size (release profile; zipped = `bootstrap` deflated)\n");
+    println!("| build | binary | size (MiB) | zipped (MiB) | goal ≤ 2.5 MiB zipped |");
+    println!("| --- | --- | --: | --: | --- |");
+    for (label, folder) in &folders {
+        for binary in &binaries {
+            let path = binary_path_in(folder, binary);
+            let Ok(meta) = std::fs::metadata(&path) else {
+                println!("| {label} | {binary} | not built | | |");
+                continue;
+            };
+            let zipped = zipped_size(&path)?;
+            let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+            let goal = if binary == "hello" {
+                "reference"
+            } else {
+                verdict(mib(zipped), 2.5)
+            };
+            println!(
+                "| {label} | {binary} | {:.2} | {:.2} | {goal} |",
+                mib(meta.len()),
+                mib(zipped)
+            );
+        }
+    }
+    println!();
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------ serve
+
+fn free_port() -> Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener.local_addr().map_err(|e| e.to_string())
+}
+
+async fn wait_listening(addr: SocketAddr) -> Result<()> {
+    for _ in 0..500 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Err(format!("nothing listens on {addr} after 10 s"))
+}
+
+/// `count` distinct deliveries, kinds in turn, prepared on every core (Wix tokens are signed one by one).
+fn prepare(count: usize, first_seq: u64) -> Vec<Prepared> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = count.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let signer = WixSigner::new();
+                    (t * chunk..((t + 1) * chunk).min(count))
+                        .map(|i| {
+                            let kind = Kind::ALL[i % Kind::ALL.len()];
+                            Prepared {
+                                path: kind.route(),
+                                headers: deliveries::headers(kind.provider()),
+                                body: deliveries::unique_body(kind, first_seq + i as u64, &signer)
+                                    .into(),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a preparing thread"))
+            .collect()
+    })
+}
+
+struct Server {
+    child: tokio::process::Child,
+}
+
+impl Server {
+    fn start(path: &Path, args: &[String], env: &[(&str, String)]) -> Result<Server> {
+        let mut command = tokio::process::Command::new(path);
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", path.display()))?;
+        Ok(Server { child })
+    }
+
+    /// SIGTERM (a graceful stop), then at most 10 s, then SIGKILL.
+    async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+        if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
+fn report_row(name: &str, report: &load::Report) -> String {
+    format!(
+        "| {name} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+        report.throughput(),
+        report.percentile_ms(50.0),
+        report.percentile_ms(99.0),
+        report.ok,
+        report.not_ok,
+        report.failed
+    )
+}
+
+async fn serve(
+    dir: &Path,
+    concurrency: usize,
+    seconds: u64,
+    warmup: u64,
+    count: usize,
+) -> Result<()> {
+    let warmup_count = count / 10;
+    eprintln!("serve: preparing {count} distinct signed deliveries");
+    let started = Instant::now();
+    let measured = Arc::new(prepare(count, 1 << 48));
+    let warming = Arc::new(prepare(warmup_count, 1 << 47));
+    eprintln!(
+        "serve: prepared in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let plan = |secs: u64, cycle: bool| Plan {
+        concurrency,
+        duration: Duration::from_secs(secs),
+        cycle,
+    };
+
+    // The floor: same requests, answered 200 without work (repeats are harmless here).
+    let addr = free_port()?;
+    let floor = Server::start(&binary_path_in(dir, "floor"), &[addr.to_string()], &[])?;
+    wait_listening(addr).await?;
+    load::run(addr, Arc::clone(&warming), plan(warmup, true)).await;
+    let floor_report = load::run(addr, Arc::clone(&measured), plan(seconds, true)).await;
+    floor.stop().await;
+
+    // rollcall serve with the embedded SQLite queue, every delivery distinct so each is stored.
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let queue = temp.path().join("queue.db");
+    let addr = free_port()?;
+    let rollcall = binary_path_in(dir, "rollcall");
+    let mut env = deliveries::secret_env();
+    env.push(("ROLLCALL_LOG", "info".into()));
+    let server = Server::start(
+        &rollcall,
+        &[
+            "serve".into(),
+            "--addr".into(),
+            addr.to_string(),
+            "--queue".into(),
+            queue.display().to_string(),
+        ],
+        &env,
+    )?;
+    wait_listening(addr).await?;
+    let warm = load::run(addr, Arc::clone(&warming), plan(warmup, false)).await;
+    let serve_report = load::run(addr, Arc::clone(&measured), plan(seconds, false)).await;
+    server.stop().await;
+    let stats = std::process::Command::new(&rollcall)
+        .args(["queue", "stats", "--queue"])
+        .arg(&queue)
+        .output()
+        .map_err(|e| format!("rollcall queue stats: {e}"))?;
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap_or_default();
+    let stored = stats["messages"].as_u64().unwrap_or(0);
+    let answered = warm.ok + serve_report.ok;
+
+    println!(
+        "### `rollcall serve` (SQLite queue) vs the HTTP floor: {concurrency} connections, {seconds} s after {warmup} s warm-up\n"
+    );
+    println!("| server | deliveries/s | p50 (ms) | p99 (ms) | 2xx | other | failed |");
+    println!("| --- | --: | --: | --: | --: | --: | --: |");
+    println!("{}", report_row("floor (bare axum, 200)", &floor_report));
+    println!("{}", report_row("rollcall serve", &serve_report));
+    let throughput_ratio = serve_report.throughput() / floor_report.throughput();
+    let p99 = serve_report.percentile_ms(99.0);
+    println!(
+        "\nThroughput ratio serve/floor: **{throughput_ratio:.2}**; p99 ratio serve/floor: **{:.2}**.",
+        p99 / floor_report.percentile_ms(99.0)
+    );
+    println!(
+        "Goal ≥ 5,000 deliveries/s with p99 < 20 ms: **{}** ({:.0}/s, p99 {p99:.2} ms).",
+        if serve_report.throughput() >= 5000.0 && p99 < 20.0 {
+            "met"
+        } else {
+            "missed"
+        },
+        serve_report.throughput()
+    );
+    println!(
+        "Durability check: {answered} deliveries answered 2xx (warm-up included), {stored} messages in the queue file{}.",
+        if stored == answered {
+            " (every one stored)"
+        } else {
+            " (MISMATCH)"
+        }
+    );
+    if serve_report.exhausted {
+        println!(
+            "The {count} prepared deliveries ran out before {seconds} s: throughput is over the time they took."
+        );
+    }
+    if let Some(error) = &serve_report.sample_error {
+        println!("A non-2xx answer: `{error}`");
+    }
+    println!();
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------ criterion
+
+fn criterion_median_ns(results: &Path, group: &str, function: &str) -> Option<f64> {
+    let path = results
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value["median"]["point_estimate"].as_f64()
+}
+
+fn criterion(results: &Path) -> Result<()> {
+    println!("### Per-delivery CPU (criterion medians, µs)\n");
+    println!("| kind | pipeline | bare parse | RS256 verify | ratio | goal | verdict |");
+    println!("| --- | --: | --: | --: | --: | --- | --- |");
+    let mut found = false;
+    for kind in Kind::ALL {
+        let group = kind.binary();
+        let (Some(pipeline), Some(parse)) = (
+            criterion_median_ns(results, &group, "pipeline"),
+            criterion_median_ns(results, &group, "bare_parse"),
+        ) else {
+            continue;
+        };
+        found = true;
+        let us = |ns: f64| ns / 1e3;
+        match criterion_median_ns(results, &group, "rs256_verify") {
+            Some(verify) => {
+                let ratio = (pipeline - verify) / parse;
+                println!(
+                    "| {group} | {:.1} | {:.1} | {:.1} | (pipeline − verify) / parse = **{ratio:.2}** | ≤ verify + 2 × parse | {} |",
+                    us(pipeline),
+                    us(parse),
+                    us(verify),
+                    verdict(ratio, 2.0)
+                );
+            }
+            None => {
+                let ratio = pipeline / parse;
+                println!(
+                    "| {group} | {:.1} | {:.1} | | pipeline / parse = **{ratio:.2}** | ≤ 2 × parse | {} |",
+                    us(pipeline),
+                    us(parse),
+                    verdict(ratio, 2.0)
+                );
+            }
+        }
+    }
+    if !found {
+        return Err(format!(
+            "no criterion results under {}: run `cargo bench -p rollcall-testkit` first",
+            results.display()
+        ));
+    }
+    println!();
+    Ok(())
+}

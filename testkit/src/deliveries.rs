@@ -1,0 +1,159 @@
+//! Valid, authenticated sample deliveries of every kind, from the fixtures in `shared/tests/fixtures` (Wix ones
+//! signed with the test key, as the tests do), and variants of them with distinct message ids, so that a durable
+//! queue really stores each one.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rollcall::config::Secrets;
+use rollcall::{Kind, Provider};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// The sample Omerlo key of `events/` (test-only).
+pub const OMERLO_KEY: &str = "rollcall-dev-omerlo-key";
+/// The sample Mighty Networks key of `events/` (test-only).
+pub const MIGHTY_KEY: &str = "rollcall-dev-mighty-networks-key";
+
+/// The workspace root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fixture's text.
+pub fn fixture_text(name: &str) -> String {
+    let path = repo().join("shared/tests/fixtures").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A fixture as JSON.
+pub fn fixture(name: &str) -> Value {
+    serde_json::from_str(&fixture_text(name)).expect("fixture is JSON")
+}
+
+/// The kind's fixture as JSON (for Wix: the decoded delivery).
+pub fn kind_fixture(kind: Kind) -> Value {
+    fixture(&format!("{}.json", kind.binary()))
+}
+
+/// The test public key Wix deliveries are verified with (`events/wix-test-key.pub.pem`).
+pub fn wix_public_key() -> String {
+    std::fs::read_to_string(repo().join("events/wix-test-key.pub.pem")).expect("test public key")
+}
+
+/// The secrets that accept every delivery made here.
+pub fn secrets() -> Secrets {
+    let wix = wix_public_key();
+    Secrets::from_lookup(move |var| match var {
+        "OMERLO_API_KEY" => Some(OMERLO_KEY.to_owned()),
+        "MIGHTY_NETWORKS_API_KEY" => Some(MIGHTY_KEY.to_owned()),
+        "WIX_PUBLIC_KEY" => Some(wix.clone()),
+        _ => None,
+    })
+}
+
+/// The environment variables a function or `rollcall serve` reads those secrets from.
+pub fn secret_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("OMERLO_API_KEY", OMERLO_KEY.into()),
+        ("MIGHTY_NETWORKS_API_KEY", MIGHTY_KEY.into()),
+        ("WIX_PUBLIC_KEY", wix_public_key()),
+    ]
+}
+
+/// Claims of a Wix delivery: the decoded delivery with `data` and `identity` encoded as JSON strings again.
+pub fn wix_claims(delivery: &Value) -> Value {
+    let mut outer = delivery.clone();
+    for key in ["data", "identity"] {
+        if let Some(inner) = outer.get(key).cloned() {
+            outer[key] = Value::String(inner.to_string());
+        }
+    }
+    json!({"data": outer.to_string(), "iat": 1_767_225_600})
+}
+
+/// A signer of Wix tokens with the test private key.
+pub struct WixSigner(EncodingKey);
+
+impl WixSigner {
+    /// Reads `shared/tests/fixtures/wix-test-key.pem`.
+    pub fn new() -> WixSigner {
+        let pem = fixture_text("wix-test-key.pem");
+        WixSigner(EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test private key"))
+    }
+
+    /// The RS256 token of `claims`.
+    pub fn sign(&self, claims: &Value) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &self.0).expect("signing")
+    }
+}
+
+impl Default for WixSigner {
+    fn default() -> WixSigner {
+        WixSigner::new()
+    }
+}
+
+/// The valid body of `kind` from its fixture, as the tests make it: fixture text for Omerlo and Mighty
+/// Networks, a signed token for Wix.
+pub fn body(kind: Kind, signer: &WixSigner) -> Vec<u8> {
+    match kind.provider() {
+        Provider::Wix => signer.sign(&wix_claims(&kind_fixture(kind))).into_bytes(),
+        _ => fixture_text(&format!("{}.json", kind.binary())).into_bytes(),
+    }
+}
+
+/// A valid body of `kind` whose message id is unique to `seq`: Omerlo ids hash the body, so a `bench_seq` field
+/// is added; Mighty Networks `event_id` and the Wix event `id` are set. Compact JSON.
+pub fn unique_body(kind: Kind, seq: u64, signer: &WixSigner) -> Vec<u8> {
+    let mut value = kind_fixture(kind);
+    let unique = format!("00000000-0000-4000-8000-{seq:012x}");
+    match kind.provider() {
+        Provider::Omerlo => {
+            value["bench_seq"] = json!(seq);
+            serde_json::to_vec(&value).expect("JSON")
+        }
+        Provider::MightyNetworks => {
+            value["event_id"] = json!(unique);
+            serde_json::to_vec(&value).expect("JSON")
+        }
+        Provider::Wix => {
+            value["data"]["id"] = json!(unique);
+            signer.sign(&wix_claims(&value)).into_bytes()
+        }
+    }
+}
+
+/// The headers carrying valid credentials for `provider`.
+pub fn headers(provider: Provider) -> Vec<(&'static str, String)> {
+    match provider {
+        Provider::Omerlo => vec![
+            ("x-api-key", OMERLO_KEY.into()),
+            ("content-type", "application/json".into()),
+        ],
+        Provider::MightyNetworks => vec![
+            ("authorization", format!("Bearer {MIGHTY_KEY}")),
+            ("content-type", "application/json".into()),
+        ],
+        Provider::Wix => vec![("content-type", "text/plain".into())],
+    }
+}
+
+/// The same headers as an [`http::HeaderMap`].
+pub fn header_map(provider: Provider) -> http::HeaderMap {
+    let mut map = http::HeaderMap::new();
+    for (name, value) in headers(provider) {
+        map.insert(name, value.parse().expect("a header value"));
+    }
+    map
+}
+
+/// The API Gateway (HTTP API, payload 2.0) event of `kind` from `events/<binary>.json`, carrying `body`.
+pub fn api_gateway_event(kind: Kind, body: &[u8]) -> Vec<u8> {
+    let path = repo()
+        .join("events")
+        .join(format!("{}.json", kind.binary()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut event: Value = serde_json::from_str(&text).expect("event is JSON");
+    event["body"] = Value::String(String::from_utf8_lossy(body).into_owned());
+    event["isBase64Encoded"] = Value::Bool(false);
+    serde_json::to_vec(&event).expect("JSON")
+}

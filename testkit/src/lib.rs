@@ -1,0 +1,13 @@
+//! Rollcall's test and benchmark kit (not published):
+//!
+//! - [`runtime_api`]: an in-repo AWS Lambda Runtime API that runs the real function binaries as Lambda does.
+//! - [`deliveries`]: valid, authenticated sample deliveries of every kind (Wix ones signed with the test key).
+//! - [`load`]: a closed-loop HTTP/1.1 load generator for loopback.
+//!
+//! Binaries: `hello` (the minimal `lambda_runtime` reference), `floor` (a bare axum server answering 200, the
+//! HTTP floor) and `measure` (cold start, memory, package size and `rollcall serve` throughput, as ratios
+//! against those references; see `scripts/bench` and `BENCHMARKS.md`).
+
+pub mod deliveries;
+pub mod load;
+pub mod runtime_api;

@@ -55,8 +55,8 @@ pub enum Rejected {
         path: String,
     },
     /// The queue did not take the message in time; nothing was stored and the provider should retry.
-    #[error("the queue is unavailable ({0}); nothing was stored, retry later")]
-    QueueUnavailable(QueueError),
+    #[error("the queue is unavailable; nothing was stored, retry later")]
+    QueueUnavailable(#[source] QueueError),
 }
 
 impl From<AuthError> for Rejected {

@@ -130,6 +130,7 @@ impl<Q: Queue> Pipeline<Q> {
                 status = answer.status,
                 outcome = rejected.code(),
                 error = %rejected,
+                cause = std::error::Error::source(rejected).map(ToString::to_string),
                 ms
             ),
         }

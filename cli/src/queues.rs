@@ -94,6 +94,13 @@ impl Inbox for AnyQueue {
         }
     }
 
+    async fn release(&self, lane: Lane, handle: &str) -> Result<(), QueueError> {
+        match self {
+            AnyQueue::Sqlite(q) => q.release(lane, handle).await,
+            AnyQueue::Sqs(q) => q.release(lane, handle).await,
+        }
+    }
+
     async fn count(&self, lane: Lane) -> Result<u64, QueueError> {
         match self {
             AnyQueue::Sqlite(q) => q.count(lane).await,
@@ -162,7 +169,7 @@ pub async fn stats(args: QueueArgs) -> Result<ExitCode, CliError> {
 pub async fn replay(args: QueueArgs) -> Result<ExitCode, CliError> {
     let queue = AnyQueue::open(&args, tool_limits())?;
     let pipeline = Pipeline::new(Secrets::from_env(), queue, tool_limits());
-    let (mut moved, mut kept) = (0u64, 0u64);
+    let (mut moved, mut kept) = (0u64, Vec::new());
     loop {
         let batch = pipeline.queue().receive(Lane::Quarantine, 10).await?;
         if batch.is_empty() {
@@ -173,7 +180,7 @@ pub async fn replay(args: QueueArgs) -> Result<ExitCode, CliError> {
                 Ok(record) => record,
                 Err(e) => {
                     eprintln!("kept: not a quarantine record ({e})");
-                    kept += 1;
+                    kept.push(received.handle);
                     continue;
                 }
             };
@@ -198,11 +205,15 @@ pub async fn replay(args: QueueArgs) -> Result<ExitCode, CliError> {
                         "kept: {} received {}: {reason}",
                         record.kind, record.received_at
                     );
-                    kept += 1;
+                    kept.push(received.handle);
                 }
             }
         }
     }
-    eprintln!("replayed {moved}, still quarantined {kept}");
+    // What stays is visible again at once (not only when its lease ends) for the next look.
+    for handle in &kept {
+        pipeline.queue().release(Lane::Quarantine, handle).await?;
+    }
+    eprintln!("replayed {moved}, still quarantined {}", kept.len());
     Ok(ExitCode::SUCCESS)
 }

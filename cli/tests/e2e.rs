@@ -251,3 +251,119 @@ fn smoke_test_against_a_running_server() {
     assert_eq!(bare.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bare.stderr).contains("OMERLO_API_KEY is not set"));
 }
+
+#[test]
+fn quarantine_replay_moves_what_parses_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join(".rollcall/queue.db");
+    // A delivery an older parser refused, and one that still does not parse.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use rollcall::queue::Queue;
+        let store =
+            rollcall::queue::sqlite::SqliteQueue::open(&queue, Duration::from_secs(3600)).unwrap();
+        let body =
+            std::fs::read(repo().join("shared/tests/fixtures/omerlo-participant-created.json"))
+                .unwrap();
+        for (reason, body) in [
+            ("an older parser refused it", &body[..]),
+            ("truncated", &b"{\"event_name\""[..]),
+        ] {
+            let record = rollcall::quarantine::QuarantineRecord::new(
+                Kind::OmerloParticipantCreated,
+                reason.into(),
+                "2026-11-01T00:00:00Z".into(),
+                &http::HeaderMap::new(),
+                body,
+            );
+            store.quarantine(&record).await.unwrap();
+        }
+    });
+    let replay = rollcall(dir.path(), &["quarantine", "replay"]);
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert!(String::from_utf8_lossy(&replay.stderr).contains("replayed 1, still quarantined 1"));
+    let messages = drain(dir.path(), &[], &[]);
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        Message::from_body(&messages[0]).unwrap().kind,
+        Kind::OmerloParticipantCreated
+    );
+    assert_eq!(
+        drain(dir.path(), &["--quarantine"], &[]).len(),
+        1,
+        "the unparsable one stays"
+    );
+}
+
+#[tokio::test]
+async fn http_edge_cases_get_json_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--dev"], &[]);
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let omerlo =
+        std::fs::read(repo().join("shared/tests/fixtures/omerlo-participant-created.json"))
+            .unwrap();
+    let send = |path: &str, method: &str, headers: Vec<(&str, String)>, body: Vec<u8>| {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", server.url));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let request = request
+            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+            .unwrap();
+        let client = client.clone();
+        async move {
+            use http_body_util::BodyExt;
+            let response = client.request(request).await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&body).expect("a JSON answer"),
+            )
+        }
+    };
+    let key = || ("x-api-key", "rollcall-dev-omerlo-key".to_string());
+    let route = "/webhooks/omerlo/participant-created";
+    // A provider that labels JSON wrongly is still understood: the body is what counts.
+    let (status, body) = send(
+        route,
+        "POST",
+        vec![key(), ("content-type", "text/plain".into())],
+        omerlo.clone(),
+    )
+    .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("queued")));
+    let (status, _) = send(route, "POST", vec![key()], vec![b'['; 200_000]).await;
+    assert_eq!(status, 413);
+    let (status, _) = send(route, "POST", vec![key(), key()], omerlo.clone()).await;
+    assert_eq!(status, 401, "a repeated credential header is ambiguous");
+    let (status, _) = send(
+        route,
+        "POST",
+        vec![("x-api-key", "x".repeat(8_000))],
+        omerlo.clone(),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = send(route, "GET", vec![key()], Vec::new()).await;
+    assert_eq!(status, 405);
+    let (status, _) = send("/nope", "POST", vec![key()], omerlo).await;
+    assert_eq!(status, 404);
+    let (status, body) = send(route, "POST", vec![key()], Vec::new()).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("quarantined")),
+        "an authentic empty body"
+    );
+}

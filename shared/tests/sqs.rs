@@ -175,6 +175,20 @@ async fn quarantine_and_inbox_round_trip() {
     let records = queue.receive(Lane::Quarantine, 10).await.unwrap();
     assert_eq!(records.len(), 1);
     assert!(!records[0].body.contains(OMERLO_KEY));
+    // Received means hidden; released means visible again at once.
+    assert!(
+        queue
+            .receive(Lane::Quarantine, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    queue
+        .release(Lane::Quarantine, &records[0].handle)
+        .await
+        .unwrap();
+    let records = queue.receive(Lane::Quarantine, 10).await.unwrap();
+    assert_eq!(records.len(), 1);
     queue
         .delete(Lane::Quarantine, &records[0].handle)
         .await

@@ -82,6 +82,12 @@ pub trait Inbox: Send + Sync {
         lane: Lane,
         handle: &str,
     ) -> impl Future<Output = Result<(), QueueError>> + Send;
+    /// Makes a received message visible again at once (its lease ends).
+    fn release(
+        &self,
+        lane: Lane,
+        handle: &str,
+    ) -> impl Future<Output = Result<(), QueueError>> + Send;
     /// How many messages wait (approximate on SQS).
     fn count(&self, lane: Lane) -> impl Future<Output = Result<u64, QueueError>> + Send;
 }

@@ -173,13 +173,24 @@ impl Inbox for SqliteQueue {
     }
 
     async fn delete(&self, lane: Lane, handle: &str) -> Result<(), QueueError> {
-        let seq: i64 = handle
-            .parse()
-            .map_err(|_| QueueError::Unavailable(format!("bad handle `{handle}`")))?;
+        let seq = sequence(handle)?;
         let table = table(lane);
         self.read(move |conn| {
             conn.execute(&format!("DELETE FROM {table} WHERE seq = ?1"), [seq])
                 .map(drop)
+        })
+        .await
+    }
+
+    async fn release(&self, lane: Lane, handle: &str) -> Result<(), QueueError> {
+        let seq = sequence(handle)?;
+        let table = table(lane);
+        self.read(move |conn| {
+            conn.execute(
+                &format!("UPDATE {table} SET visible_at = 0 WHERE seq = ?1"),
+                [seq],
+            )
+            .map(drop)
         })
         .await
     }
@@ -194,6 +205,12 @@ impl Inbox for SqliteQueue {
         .await
         .map(|n| n.max(0) as u64)
     }
+}
+
+fn sequence(handle: &str) -> Result<i64, QueueError> {
+    handle
+        .parse()
+        .map_err(|_| QueueError::Unavailable(format!("bad handle `{handle}`")))
 }
 
 fn table(lane: Lane) -> &'static str {

@@ -153,6 +153,18 @@ impl Inbox for SqsQueue {
             .map(drop)
     }
 
+    async fn release(&self, lane: Lane, handle: &str) -> Result<(), QueueError> {
+        self.client
+            .change_message_visibility()
+            .queue_url(self.url(lane)?)
+            .receipt_handle(handle)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .map_err(unavailable)
+            .map(drop)
+    }
+
     async fn count(&self, lane: Lane) -> Result<u64, QueueError> {
         let output = self
             .client

@@ -44,6 +44,9 @@ enum Command {
         /// Rounds; each runs hello and the function alternately.
         #[arg(long, default_value_t = 20)]
         rounds: usize,
+        /// Extra environment for the functions (not hello), as KEY=VALUE: for experiments.
+        #[arg(long = "env")]
+        extra_env: Vec<String>,
     },
     /// Peak RSS over N invocations against hello.
     Memory {
@@ -69,7 +72,7 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         warmup: u64,
         /// Distinct deliveries prepared for `rollcall serve` (each is sent once).
-        #[arg(long, default_value_t = 80_000)]
+        #[arg(long, default_value_t = 160_000)]
         deliveries: usize,
     },
     /// The pipeline benchmarks (criterion medians) as ratios.
@@ -96,7 +99,9 @@ fn main() -> std::process::ExitCode {
     let dir = cli.dir.clone().unwrap_or_else(profile_dir);
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Coldstart { rounds } => coldstart(&dir, cli.endpoint.as_deref(), rounds).await,
+            Command::Coldstart { rounds, extra_env } => {
+                coldstart(&dir, cli.endpoint.as_deref(), rounds, &extra_env).await
+            }
             Command::Memory { invocations } => {
                 memory(&dir, cli.endpoint.as_deref(), invocations).await
             }
@@ -284,7 +289,12 @@ async fn cold_run(
     })
 }
 
-async fn coldstart(dir: &Path, endpoint: Option<&str>, rounds: usize) -> Result<()> {
+async fn coldstart(
+    dir: &Path,
+    endpoint: Option<&str>,
+    rounds: usize,
+    extra_env: &[String],
+) -> Result<()> {
     let queues = match endpoint {
         Some(endpoint) => Some(queues(endpoint).await?),
         None => {
@@ -292,9 +302,15 @@ async fn coldstart(dir: &Path, endpoint: Option<&str>, rounds: usize) -> Result<
             None
         }
     };
-    let env = function_env(queues.as_ref());
+    let mut env = function_env(queues.as_ref());
+    for pair in extra_env {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("--env {pair}: expected KEY=VALUE"))?;
+        env.push((String::from(key).leak(), value.to_string()));
+    }
     let consumer_env = {
-        let mut env = function_env(queues.as_ref());
+        let mut env = env.clone();
         env.push(("TABLE_NAME", "rollcall-bench-ledger".into()));
         env
     };

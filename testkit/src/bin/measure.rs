@@ -445,14 +445,9 @@ async fn peak_rss(
 }
 
 async fn memory(dir: &Path, endpoint: Option<&str>, invocations: usize) -> Result<()> {
-    let queues = match endpoint {
-        Some(endpoint) => Some(queues(endpoint).await?),
-        None => {
-            eprintln!("memory: no --endpoint: functions answer 503 (no queue)");
-            None
-        }
-    };
-    let env = function_env(queues.as_ref());
+    if endpoint.is_none() {
+        eprintln!("memory: no --endpoint: functions answer 503 (no queue)");
+    }
     let signer = WixSigner::new();
     let kinds = [
         Kind::OmerloParticipantCreated,
@@ -464,6 +459,12 @@ async fn memory(dir: &Path, endpoint: Option<&str>, invocations: usize) -> Resul
     println!("| --- | --: | --: | --: |");
     for (i, kind) in kinds.into_iter().enumerate() {
         eprintln!("memory: {}", kind.binary());
+        // Fresh queues per function: moto's FIFO send slows down as a queue grows.
+        let queues = match endpoint {
+            Some(endpoint) => Some(queues(endpoint).await?),
+            None => None,
+        };
+        let env = function_env(queues.as_ref());
         let events: Vec<Vec<u8>> = (0..invocations as u64)
             .map(|n| {
                 let body = deliveries::unique_body(kind, ((i as u64) << 32) + n, &signer);

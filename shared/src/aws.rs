@@ -2,9 +2,14 @@
 //! no instance metadata, no `aws-config` crate. Lambda's own variables are enough, which keeps cold starts short
 //! and packages small; `AWS_ENDPOINT_URL` points the clients at any AWS-speaking server (such as moto on
 //! loopback).
+//!
+//! TLS trusts only the roots AWS endpoints chain to (Amazon Root CA 1–4 and Starfield Services Root G2,
+//! `amazon-roots.pem`) instead of loading the system's whole trust store, which was most of a cold start's
+//! init time (BENCHMARKS.md). A custom `https://` endpoint gets the system roots as usual.
 
 use aws_credential_types::Credentials;
 use aws_smithy_async::rt::sleep::default_async_sleep;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
@@ -50,8 +55,58 @@ pub fn sdk_config_from_lookup(
             Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
         config = config.credentials_provider(SharedCredentialsProvider::new(credentials));
     }
-    if let Some(endpoint) = var("AWS_ENDPOINT_URL") {
+    let endpoint = var("AWS_ENDPOINT_URL");
+    let trust = match &endpoint {
+        Some(url) if url.starts_with("https://") => TrustStore::default(),
+        _ => TrustStore::empty().with_pem_certificate(AMAZON_ROOTS),
+    };
+    if let Ok(context) = TlsContext::builder().with_trust_store(trust).build() {
+        let client = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .tls_context(context)
+            .build_https();
+        config = config.http_client(client);
+    }
+    if let Some(endpoint) = endpoint {
         config = config.endpoint_url(endpoint);
     }
     config.build()
+}
+
+/// The root certificates of AWS service endpoints.
+const AMAZON_ROOTS: &[u8] = include_bytes!("amazon-roots.pem");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+
+    #[test]
+    fn the_bundled_amazon_roots_parse() {
+        let certs: Vec<_> = CertificateDer::pem_slice_iter(AMAZON_ROOTS)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(certs.len(), 5);
+    }
+
+    #[test]
+    fn a_config_builds_for_aws_and_for_custom_endpoints() {
+        for endpoint in [
+            None,
+            Some("http://127.0.0.1:9"),
+            Some("https://sqs.example.test"),
+        ] {
+            let config = sdk_config_from_lookup(
+                |var| {
+                    (var == "AWS_ENDPOINT_URL")
+                        .then(|| endpoint.map(str::to_owned))
+                        .flatten()
+                },
+                Duration::from_secs(1),
+            );
+            assert!(config.http_client().is_some());
+            assert_eq!(config.endpoint_url(), endpoint);
+        }
+    }
 }

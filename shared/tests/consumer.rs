@@ -4,64 +4,18 @@
 
 mod common;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use common::*;
 use rollcall::consumer::dynamodb::{DEFAULT_TTL, DynamoLedger};
 use rollcall::consumer::{Consumer, Handler, HandlerError};
 use rollcall::{Kind, Message};
+use rollcall_testkit::aws::endpoint;
 use serde_json::{Value, json};
 use std::sync::Mutex;
-use std::time::Duration;
 use time::OffsetDateTime;
 
-fn endpoint() -> Option<String> {
-    match std::env::var("ROLLCALL_TEST_AWS_ENDPOINT") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_some() => {
-            panic!("ROLLCALL_TEST_AWS_ENDPOINT is not set: run the suite with scripts/test")
-        }
-        Err(_) => {
-            eprintln!("skipped: no ROLLCALL_TEST_AWS_ENDPOINT (scripts/test starts one)");
-            None
-        }
-    }
-}
-
 async fn ledger(endpoint: &str) -> DynamoLedger {
-    let endpoint = endpoint.to_owned();
-    let config = rollcall::aws::sdk_config_from_lookup(
-        move |var| match var {
-            "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
-            _ => None,
-        },
-        Duration::from_secs(5),
-    );
-    let client = aws_sdk_dynamodb::Client::new(&config);
-    let table = format!("ledger-{}", uuid::Uuid::new_v4().simple());
-    client
-        .create_table()
-        .table_name(&table)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create table");
+    let client = rollcall_testkit::aws::dynamodb(endpoint);
+    let table = rollcall_testkit::aws::create_ledger(&client).await;
     DynamoLedger::new(client, table, DEFAULT_TTL)
 }
 

@@ -4,61 +4,15 @@
 
 mod common;
 
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use common::*;
 use http::Method;
 use rollcall::config::Limits;
-use rollcall::queue::sqs::{SqsQueue, client_from_lookup};
+use rollcall::queue::sqs::SqsQueue;
 use rollcall::queue::{Inbox, Lane};
 use rollcall::{Kind, Message, Pipeline, Provider, Request, Route};
+use rollcall_testkit::aws::{create_queues, endpoint, sqs as client};
 use std::time::{Duration, Instant};
-
-/// The loopback SQS endpoint, or `None` (the test is skipped) when the suite runs without one.
-fn endpoint() -> Option<String> {
-    match std::env::var("ROLLCALL_TEST_AWS_ENDPOINT") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_some() => {
-            panic!("ROLLCALL_TEST_AWS_ENDPOINT is not set: run the suite with scripts/test")
-        }
-        Err(_) => {
-            eprintln!("skipped: no ROLLCALL_TEST_AWS_ENDPOINT (scripts/test starts one)");
-            None
-        }
-    }
-}
-
-fn client(endpoint: &str, deadline: Duration) -> aws_sdk_sqs::Client {
-    let endpoint = endpoint.to_owned();
-    client_from_lookup(
-        move |var| match var {
-            "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-            "AWS_REGION" => Some("us-east-1".into()),
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
-            _ => None,
-        },
-        deadline,
-    )
-}
-
-async fn create_queues(client: &aws_sdk_sqs::Client) -> (String, String) {
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let fifo = client
-        .create_queue()
-        .queue_name(format!("messages-{unique}.fifo"))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::DeduplicationScope, "messageGroup")
-        .attributes(QueueAttributeName::FifoThroughputLimit, "perMessageGroupId")
-        .send()
-        .await
-        .expect("create FIFO queue");
-    let quarantine = client
-        .create_queue()
-        .queue_name(format!("quarantine-{unique}"))
-        .send()
-        .await
-        .expect("create quarantine queue");
-    (fifo.queue_url.unwrap(), quarantine.queue_url.unwrap())
-}
 
 async fn post(pipeline: &Pipeline<SqsQueue>, kind: Kind, body: &[u8]) -> u16 {
     let headers = headers(kind.provider());

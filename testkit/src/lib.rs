@@ -1,5 +1,6 @@
 //! Rollcall's test and benchmark kit (not published):
 //!
+//! - [`aws`]: the loopback AWS-speaking server (moto): clients, queues and tables for the tests.
 //! - [`runtime_api`]: an in-repo AWS Lambda Runtime API that runs the real function binaries as Lambda does.
 //! - [`deliveries`]: valid, authenticated sample deliveries of every kind (Wix ones signed with the test key).
 //! - [`load`]: a closed-loop HTTP/1.1 load generator for loopback.
@@ -8,6 +9,7 @@
 //! HTTP floor) and `measure` (cold start, memory, package size and `rollcall serve` throughput, as ratios
 //! against those references; see `scripts/bench` and `BENCHMARKS.md`).
 
+pub mod aws;
 pub mod deliveries;
 pub mod load;
 pub mod runtime_api;

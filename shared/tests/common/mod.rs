@@ -1,35 +1,20 @@
-//! Helpers shared by the integration tests: fixtures, Wix token signing, test secrets, a throwaway queue.
+//! Helpers shared by the integration tests: the sample deliveries of the test kit, test secrets (with a rotated
+//! key), signing with either test key, a throwaway SQLite queue.
 #![allow(dead_code)]
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rollcall::config::{Limits, Secrets};
 use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, SqliteQueue};
-use rollcall::{Kind, Pipeline, Provider};
-use serde_json::{Value, json};
+use rollcall::{Kind, Pipeline};
+#[allow(unused_imports)]
+pub use rollcall_testkit::deliveries::{
+    MIGHTY_KEY, OMERLO_KEY, WixSigner, fixture, fixture_text, header_map as headers, repo,
+    wix_claims, wix_public_key,
+};
+use serde_json::Value;
 use std::path::PathBuf;
 
-pub const OMERLO_KEY: &str = "rollcall-dev-omerlo-key";
-pub const MIGHTY_KEY: &str = "rollcall-dev-mighty-networks-key";
-
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-pub fn fixture_text(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-pub fn fixture(name: &str) -> Value {
-    serde_json::from_str(&fixture_text(name)).expect("fixture is JSON")
-}
-
-pub fn wix_public_key() -> String {
-    std::fs::read_to_string(repo().join("events/wix-test-key.pub.pem")).expect("test public key")
-}
-
+/// The secrets of the test kit, with the Omerlo key list rotating (`old-key` still accepted).
 pub fn secrets() -> Secrets {
     let wix = wix_public_key();
     Secrets::from_lookup(move |var| match var {
@@ -40,17 +25,7 @@ pub fn secrets() -> Secrets {
     })
 }
 
-/// Claims of a Wix delivery: the decoded delivery with `data` and `identity` encoded as JSON strings again.
-pub fn wix_claims(delivery: &Value) -> Value {
-    let mut outer = delivery.clone();
-    for key in ["data", "identity"] {
-        if let Some(inner) = outer.get(key).cloned() {
-            outer[key] = Value::String(inner.to_string());
-        }
-    }
-    json!({"data": outer.to_string(), "iat": 1_767_225_600})
-}
-
+/// `claims` signed RS256 with the private key in `fixtures/<key_file>`.
 pub fn sign(claims: &Value, key_file: &str) -> String {
     let pem = fixture_text(key_file);
     let key = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test private key");
@@ -59,33 +34,7 @@ pub fn sign(claims: &Value, key_file: &str) -> String {
 
 /// A valid, signed body for `kind` from its fixture.
 pub fn body(kind: Kind) -> Vec<u8> {
-    let name = format!("{}.json", kind.binary());
-    match kind.provider() {
-        Provider::Wix => sign(&wix_claims(&fixture(&name)), "wix-test-key.pem").into_bytes(),
-        _ => fixture_text(&name).into_bytes(),
-    }
-}
-
-/// Headers carrying valid credentials for `provider`.
-pub fn headers(provider: Provider) -> http::HeaderMap {
-    let mut headers = http::HeaderMap::new();
-    match provider {
-        Provider::Omerlo => {
-            headers.insert("x-api-key", OMERLO_KEY.parse().unwrap());
-            headers.insert("content-type", "application/json".parse().unwrap());
-        }
-        Provider::MightyNetworks => {
-            headers.insert(
-                "authorization",
-                format!("Bearer {MIGHTY_KEY}").parse().unwrap(),
-            );
-            headers.insert("content-type", "application/json".parse().unwrap());
-        }
-        Provider::Wix => {
-            headers.insert("content-type", "text/plain".parse().unwrap());
-        }
-    }
-    headers
+    rollcall_testkit::deliveries::body(kind, &WixSigner::new())
 }
 
 pub struct TempQueue {

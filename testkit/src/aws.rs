@@ -1,0 +1,98 @@
+//! The loopback AWS-speaking server (moto) the suite runs against: finding it, clients for it, and the queues
+//! and ledger table the tests create on it.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
+use std::time::Duration;
+
+/// The loopback endpoint (`ROLLCALL_TEST_AWS_ENDPOINT`, set by `scripts/test`), or `None`, which skips the
+/// calling test; under `ROLLCALL_TEST_REQUIRE_AWS` a missing endpoint fails instead.
+pub fn endpoint() -> Option<String> {
+    match std::env::var("ROLLCALL_TEST_AWS_ENDPOINT") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_some() => {
+            panic!("ROLLCALL_TEST_AWS_ENDPOINT is not set: run the suite with scripts/test")
+        }
+        Err(_) => {
+            eprintln!("skipped: no ROLLCALL_TEST_AWS_ENDPOINT (scripts/test starts one)");
+            None
+        }
+    }
+}
+
+/// The environment a client for `endpoint` reads (test credentials, `us-east-1`).
+pub fn lookup(endpoint: &str) -> impl Fn(&str) -> Option<String> + use<> {
+    let endpoint = endpoint.to_owned();
+    move |var| match var {
+        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+        "AWS_REGION" => Some("us-east-1".into()),
+        "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
+        _ => None,
+    }
+}
+
+/// An SQS client for `endpoint` whose operations give up after `deadline`.
+pub fn sqs(endpoint: &str, deadline: Duration) -> aws_sdk_sqs::Client {
+    rollcall::queue::sqs::client_from_lookup(lookup(endpoint), deadline)
+}
+
+/// A DynamoDB client for `endpoint`.
+pub fn dynamodb(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&rollcall::aws::sdk_config_from_lookup(
+        lookup(endpoint),
+        Duration::from_secs(5),
+    ))
+}
+
+/// A new FIFO messages queue (high-throughput settings) and a standard quarantine queue: their URLs.
+pub async fn create_queues(client: &aws_sdk_sqs::Client) -> (String, String) {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let fifo = client
+        .create_queue()
+        .queue_name(format!("messages-{unique}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::DeduplicationScope, "messageGroup")
+        .attributes(QueueAttributeName::FifoThroughputLimit, "perMessageGroupId")
+        .send()
+        .await
+        .expect("create the FIFO queue");
+    let quarantine = client
+        .create_queue()
+        .queue_name(format!("quarantine-{unique}"))
+        .send()
+        .await
+        .expect("create the quarantine queue");
+    (
+        fifo.queue_url.expect("a URL"),
+        quarantine.queue_url.expect("a URL"),
+    )
+}
+
+/// A new table shaped like the consumer's ledger (key `pk`): its name.
+pub async fn create_ledger(client: &aws_sdk_dynamodb::Client) -> String {
+    let table = format!("ledger-{}", uuid::Uuid::new_v4().simple());
+    client
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("a complete definition"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("a complete key"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create the ledger table");
+    table
+}

@@ -1,31 +1,14 @@
 //! Replays every `events/` file through the real function binaries over the Lambda Runtime API, against an
 //! SQS-speaking server on loopback, and checks each answer (the file name says which) and each queued message.
 
-use aws_sdk_sqs::types::QueueAttributeName;
-use rollcall::queue::sqs::client_from_lookup;
 use rollcall::{Kind, Message};
+use rollcall_testkit::aws::{self, endpoint};
+use rollcall_testkit::deliveries::{repo, secret_env};
 use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn endpoint() -> Option<String> {
-    match std::env::var("ROLLCALL_TEST_AWS_ENDPOINT") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_some() => {
-            panic!("ROLLCALL_TEST_AWS_ENDPOINT is not set: run the suite with scripts/test")
-        }
-        Err(_) => {
-            eprintln!("skipped: no ROLLCALL_TEST_AWS_ENDPOINT (scripts/test starts one)");
-            None
-        }
-    }
-}
 
 /// The answer a file's name asks for: `NAME.json` queued, `NAME.quarantined.json`, `NAME.<status>.json`.
 fn expected(path: &Path) -> (u16, Option<&'static str>) {
@@ -60,51 +43,21 @@ fn events() -> BTreeMap<Kind, Vec<(PathBuf, Value)>> {
 }
 
 async fn sqs(endpoint: &str) -> (aws_sdk_sqs::Client, String, String) {
-    let endpoint = endpoint.to_owned();
-    let client = client_from_lookup(
-        move |var| match var {
-            "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
-            _ => None,
-        },
-        Duration::from_secs(5),
-    );
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let fifo = client
-        .create_queue()
-        .queue_name(format!("events-{unique}.fifo"))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let quarantine = client
-        .create_queue()
-        .queue_name(format!("events-q-{unique}"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let client = aws::sqs(endpoint, Duration::from_secs(5));
+    let (fifo, quarantine) = aws::create_queues(&client).await;
     (client, fifo, quarantine)
 }
 
 fn function_env(endpoint: &str, fifo: &str, quarantine: &str) -> Vec<(&'static str, String)> {
-    let pem = std::fs::read_to_string(repo().join("events/wix-test-key.pub.pem")).unwrap();
-    vec![
-        ("OMERLO_API_KEY", "rollcall-dev-omerlo-key".into()),
-        (
-            "MIGHTY_NETWORKS_API_KEY",
-            "rollcall-dev-mighty-networks-key".into(),
-        ),
-        ("WIX_PUBLIC_KEY", pem),
+    let mut env = secret_env();
+    env.extend([
         ("QUEUE_URL", fifo.into()),
         ("QUARANTINE_QUEUE_URL", quarantine.into()),
         ("AWS_ENDPOINT_URL", endpoint.into()),
         ("AWS_ACCESS_KEY_ID", "test".into()),
         ("AWS_SECRET_ACCESS_KEY", "test".into()),
-    ]
+    ]);
+    env
 }
 
 async fn drain(client: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {

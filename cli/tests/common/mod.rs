@@ -7,8 +7,11 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use rollcall::{Kind, Provider};
-use serde_json::{Value, json};
+use rollcall::Kind;
+pub use rollcall_testkit::aws::endpoint as aws_endpoint;
+pub use rollcall_testkit::deliveries::repo;
+use rollcall_testkit::deliveries::{WixSigner, headers, kind_fixture as fixture, unique_body};
+use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -23,26 +26,8 @@ pub const SECRET_VARS: [&str; 4] = [
     "WIX_PUBLIC_KEY",
 ];
 
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 pub fn events_dir() -> PathBuf {
     repo().join("events")
-}
-
-/// The loopback AWS endpoint the suite runs against, or `None` (the test is skipped) outside `scripts/test`.
-pub fn aws_endpoint() -> Option<String> {
-    match std::env::var("ROLLCALL_TEST_AWS_ENDPOINT") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("ROLLCALL_TEST_REQUIRE_AWS").is_some() => {
-            panic!("ROLLCALL_TEST_AWS_ENDPOINT is not set: run the suite with scripts/test")
-        }
-        Err(_) => {
-            eprintln!("skipped: no ROLLCALL_TEST_AWS_ENDPOINT (scripts/test starts one)");
-            None
-        }
-    }
 }
 
 /// Runs `rollcall ARGS` in `dir` with a clean environment (plus `env`).
@@ -151,63 +136,18 @@ pub struct Delivery {
     pub body: Vec<u8>,
 }
 
-fn fixture(kind: Kind) -> Value {
-    let path = repo()
-        .join("shared/tests/fixtures")
-        .join(format!("{}.json", kind.binary()));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 /// `count` valid deliveries over every kind, each a distinct change (hence a distinct message id), signed and
 /// authenticated with the `--dev` sample credentials.
 pub fn unique_deliveries(count: usize) -> Vec<Delivery> {
-    let key = std::fs::read(repo().join("shared/tests/fixtures/wix-test-key.pem")).unwrap();
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&key).unwrap();
+    let signer = WixSigner::new();
+    let run = u64::from(uuid::Uuid::new_v4().as_fields().0) << 24;
     (0..count)
         .map(|i| {
             let kind = Kind::ALL[i % Kind::ALL.len()];
-            let unique = format!("load-{i}-{}", uuid::Uuid::new_v4());
-            let mut value = fixture(kind);
-            match kind.provider() {
-                Provider::Omerlo => {
-                    let entity = if kind == Kind::OmerloEventInvitationCreated {
-                        "invitation"
-                    } else {
-                        "participant"
-                    };
-                    value["data"][entity]["id"] = unique.into();
-                    Delivery {
-                        kind,
-                        headers: vec![("x-api-key", "rollcall-dev-omerlo-key".into())],
-                        body: serde_json::to_vec(&value).unwrap(),
-                    }
-                }
-                Provider::MightyNetworks => {
-                    value["event_id"] = unique.into();
-                    Delivery {
-                        kind,
-                        headers: vec![(
-                            "authorization",
-                            "Bearer rollcall-dev-mighty-networks-key".into(),
-                        )],
-                        body: serde_json::to_vec(&value).unwrap(),
-                    }
-                }
-                Provider::Wix => {
-                    value["data"]["id"] = unique.into();
-                    let mut outer = value.clone();
-                    for field in ["data", "identity"] {
-                        outer[field] = Value::String(value[field].to_string());
-                    }
-                    let claims = json!({"data": outer.to_string(), "iat": 1_767_225_600});
-                    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-                    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
-                    Delivery {
-                        kind,
-                        headers: vec![("content-type", "text/plain".into())],
-                        body: token.into_bytes(),
-                    }
-                }
+            Delivery {
+                kind,
+                headers: headers(kind.provider()),
+                body: unique_body(kind, run + i as u64, &signer),
             }
         })
         .collect()
@@ -348,30 +288,8 @@ async fn relay(
 
 /// Creates a FIFO messages queue and a standard quarantine queue on the loopback SQS server.
 pub async fn create_queues(endpoint: &str) -> (String, String) {
-    let lookup_endpoint = endpoint.to_owned();
-    let client = rollcall::queue::sqs::client_from_lookup(
-        move |var| match var {
-            "AWS_ENDPOINT_URL" => Some(lookup_endpoint.clone()),
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
-            _ => None,
-        },
-        std::time::Duration::from_secs(5),
-    );
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let fifo = client
-        .create_queue()
-        .queue_name(format!("cli-{unique}.fifo"))
-        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .expect("create FIFO queue");
-    let quarantine = client
-        .create_queue()
-        .queue_name(format!("cli-q-{unique}"))
-        .send()
-        .await
-        .expect("create quarantine queue");
-    (fifo.queue_url.unwrap(), quarantine.queue_url.unwrap())
+    let client = rollcall_testkit::aws::sqs(endpoint, std::time::Duration::from_secs(5));
+    rollcall_testkit::aws::create_queues(&client).await
 }
 
 /// The environment that points `rollcall` at an SQS endpoint and queue pair.

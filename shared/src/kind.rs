@@ -28,15 +28,6 @@ impl Provider {
         }
     }
 
-    /// A human name for logs and docs.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Provider::Omerlo => "Omerlo",
-            Provider::MightyNetworks => "Mighty Networks",
-            Provider::Wix => "Wix",
-        }
-    }
-
     /// The environment variable that holds this provider's secret (keys, or PEM public keys for Wix).
     pub const fn secret_var(self) -> &'static str {
         match self {

@@ -20,18 +20,7 @@ async fn post(
     headers: &HeaderMap,
     body: &[u8],
 ) -> (u16, Value) {
-    let answer = pipeline
-        .handle(
-            Route::Any,
-            Request {
-                method: &Method::POST,
-                path: &kind.route(),
-                headers,
-                body,
-            },
-        )
-        .await;
-    answer_json(answer)
+    answer_json(post_with(pipeline, kind, headers, body).await)
 }
 
 fn answer_json(answer: Answer) -> (u16, Value) {

@@ -6,26 +6,15 @@ mod common;
 
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use common::*;
-use http::Method;
 use rollcall::config::Limits;
 use rollcall::queue::sqs::SqsQueue;
 use rollcall::queue::{Inbox, Lane};
-use rollcall::{Kind, Message, Pipeline, Provider, Request, Route};
+use rollcall::{Kind, Message, Pipeline, Provider};
 use rollcall_testkit::aws::{create_queues, endpoint, sqs as client};
 use std::time::{Duration, Instant};
 
 async fn post(pipeline: &Pipeline<SqsQueue>, kind: Kind, body: &[u8]) -> u16 {
-    let headers = headers(kind.provider());
-    pipeline
-        .handle(
-            Route::Any,
-            Request {
-                method: &Method::POST,
-                path: &kind.route(),
-                headers: &headers,
-                body,
-            },
-        )
+    post_with(pipeline, kind, &headers(kind.provider()), body)
         .await
         .status
 }
@@ -222,18 +211,7 @@ async fn missing_queue_urls_are_503_naming_the_variable() {
         Limits::default(),
     );
     let kind = Kind::OmerloParticipantCreated;
-    let headers = headers(Provider::Omerlo);
-    let answer = pipeline
-        .handle(
-            Route::Any,
-            Request {
-                method: &Method::POST,
-                path: &kind.route(),
-                headers: &headers,
-                body: &body(kind),
-            },
-        )
-        .await;
+    let answer = post_with(&pipeline, kind, &headers(Provider::Omerlo), &body(kind)).await;
     assert_eq!(answer.status, 503);
     assert!(answer.body.contains("QUEUE_URL"));
 }

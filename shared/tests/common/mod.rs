@@ -4,8 +4,9 @@
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rollcall::config::{Limits, Secrets};
+use rollcall::queue::Queue;
 use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, SqliteQueue};
-use rollcall::{Kind, Pipeline};
+use rollcall::{Answer, Kind, Pipeline, Request, Route};
 #[allow(unused_imports)]
 pub use rollcall_testkit::deliveries::{
     MIGHTY_KEY, OMERLO_KEY, WixSigner, fixture, fixture_text, header_map as headers, repo,
@@ -52,4 +53,20 @@ pub fn temp_queue() -> (TempQueue, SqliteQueue) {
 pub fn pipeline() -> (TempQueue, Pipeline<SqliteQueue>) {
     let (temp, queue) = temp_queue();
     (temp, Pipeline::new(secrets(), queue, Limits::default()))
+}
+
+/// POSTs `body` to `kind`'s route through `pipeline`, with `headers`.
+pub async fn post_with<Q: Queue>(
+    pipeline: &Pipeline<Q>,
+    kind: Kind,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Answer {
+    let request = Request {
+        method: &http::Method::POST,
+        path: &kind.route(),
+        headers,
+        body,
+    };
+    pipeline.handle(Route::Any, request).await
 }

@@ -13,7 +13,7 @@ pub use lambda_http::Error;
 
 /// Runs the Lambda function of `kind` until the runtime stops it.
 pub async fn run(kind: Kind) -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    init_logging();
     let limits = Limits::from_env();
     let secrets = Secrets::from_env();
     for problem in secrets.problems() {
@@ -35,6 +35,28 @@ pub async fn run(kind: Kind) -> Result<(), Error> {
         },
     ))
     .await
+}
+
+/// Logs to stdout as Lambda's logging controls ask: JSON lines when `AWS_LAMBDA_LOG_FORMAT` is `JSON`, at the
+/// level of `AWS_LAMBDA_LOG_LEVEL` (else `RUST_LOG`, else `INFO`). A level only, not per-module directives: unlike
+/// `lambda_http`'s default subscriber this builds no `EnvFilter`, which keeps its regex engine out of the package
+/// and its set-up out of the cold start (BENCHMARKS.md).
+fn init_logging() {
+    use lambda_http::tracing::subscriber::filter::LevelFilter;
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|level| level.trim().parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let logger = lambda_http::tracing::subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_max_level(level);
+    if std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logger.json().init();
+    } else {
+        logger.init();
+    }
 }
 
 /// Serves one API Gateway request through the pipeline.
@@ -69,7 +91,7 @@ pub async fn run_consumer() -> Result<(), Error> {
     use lambda_http::LambdaEvent;
     use lambda_http::aws_lambda_events::sqs::SqsEvent;
 
-    lambda_http::tracing::init_default_subscriber();
+    init_logging();
     let table = std::env::var("TABLE_NAME")
         .map_err(|_| "TABLE_NAME is not set: name the ledger's DynamoDB table")?;
     let ttl = match std::env::var("ROLLCALL_DEDUP_TTL_DAYS") {

@@ -3,7 +3,7 @@
 //! <key>`. The schema drifts between versions of the docs (ids as strings or numbers, renamed fields): only the
 //! ids are required, everything else is optional and kept in `original`.
 
-use super::{Unparsable, json_body, original, single_header};
+use super::{Unparsable, original, single_header};
 use crate::config::ApiKeys;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
@@ -29,6 +29,9 @@ pub struct Delivery<P> {
 pub struct Event {
     /// Event (post) id.
     pub id: Id,
+    /// The `event` of an RSVP's payload, present here only when an RSVP was sent to an event route.
+    #[serde(default, rename = "event")]
+    pub(crate) rsvp_event: Option<serde::de::IgnoredAny>,
     /// Creation time.
     #[serde(default, deserialize_with = "lenient::opt_text")]
     pub created_at: Option<String>,
@@ -143,31 +146,23 @@ pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), Au
 
 /// Reads a body as a change of the Mighty Networks `kind`.
 pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
-    let value: serde_json::Value = json_body(body)?;
-    let payload = value.get("payload").filter(|p| p.is_object());
-    let looks_like_rsvp = payload.is_some_and(|p| p.get("event").is_some_and(|e| e.is_object()));
+    let original = original(body)?;
     let is_rsvp_kind = !matches!(
         kind,
         Kind::MightyNetworksEventCreated | Kind::MightyNetworksEventUpdated
     );
-    if payload.is_some() && looks_like_rsvp != is_rsvp_kind {
-        return Err(Unparsable::new(format!(
-            "the payload is {} delivered to the route of `{}`",
-            if looks_like_rsvp {
-                "an RSVP"
-            } else {
-                "an event, not an RSVP,"
-            },
-            kind.wire_name()
-        )));
-    }
-    let shape =
-        |e: serde_json::Error| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name()));
-    let original = original(body)?;
-
+    // One typed parse of the compacted body; the reasons of a failure are worked out on that path only.
+    let explain = |e: serde_json::Error| {
+        misrouted(kind, original.get())
+            .unwrap_or_else(|| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name())))
+    };
     if !is_rsvp_kind {
-        let delivery: Delivery<Event> = serde_json::from_value(value).map_err(shape)?;
+        let delivery: Delivery<Event> = serde_json::from_str(original.get()).map_err(explain)?;
         let event = &delivery.payload;
+        if event.rsvp_event.is_some() {
+            return Err(misrouted(kind, original.get())
+                .unwrap_or_else(|| Unparsable::new("an RSVP delivered to an event route")));
+        }
         return Ok(Change {
             id: delivery.event_id.0.clone(),
             source: source(event)?,
@@ -189,7 +184,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         });
     }
 
-    let delivery: Delivery<Rsvp> = serde_json::from_value(value).map_err(shape)?;
+    let delivery: Delivery<Rsvp> = serde_json::from_str(original.get()).map_err(explain)?;
     let rsvp = &delivery.payload;
     let status = if kind == Kind::MightyNetworksRsvpDeleted {
         Some(Status::Cancelled)
@@ -233,6 +228,29 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     })
 }
 
+/// Why a delivery does not belong on `kind`'s route: an RSVP (its payload has an `event` object) on an event
+/// route, or an event on an RSVP route; `None` when it is of the right sort.
+fn misrouted(kind: Kind, body: &str) -> Option<Unparsable> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let payload = value.get("payload").filter(|p| p.is_object())?;
+    let looks_like_rsvp = payload.get("event").is_some_and(|e| e.is_object());
+    let is_rsvp_kind = !matches!(
+        kind,
+        Kind::MightyNetworksEventCreated | Kind::MightyNetworksEventUpdated
+    );
+    (looks_like_rsvp != is_rsvp_kind).then(|| {
+        Unparsable::new(format!(
+            "the payload is {} delivered to the route of `{}`",
+            if looks_like_rsvp {
+                "an RSVP"
+            } else {
+                "an event, not an RSVP,"
+            },
+            kind.wire_name()
+        ))
+    })
+}
+
 fn source(event: &Event) -> Result<String, Unparsable> {
     let space = event
         .space_id
@@ -254,5 +272,33 @@ fn event_view(event: &Event, instance: Option<&EventInstance>) -> EventView {
             .or_else(|| event.ends_at.clone()),
         time_zone: event.time_zone.clone(),
         location: event.location.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: &str = include_str!("../../tests/fixtures/mighty-networks-event-created.json");
+    const RSVP: &str = include_str!("../../tests/fixtures/mighty-networks-rsvp-created.json");
+
+    #[test]
+    fn each_sort_of_payload_parses_on_its_own_routes() {
+        assert!(parse(Kind::MightyNetworksEventUpdated, EVENT.as_bytes()).is_ok());
+        assert!(parse(Kind::MightyNetworksRsvpDeleted, RSVP.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_misrouted_delivery_says_what_it_is() {
+        let rsvp_on_event_route = parse(Kind::MightyNetworksEventCreated, RSVP.as_bytes());
+        assert_eq!(
+            rsvp_on_event_route.unwrap_err().0,
+            "the payload is an RSVP delivered to the route of `EventCreated`"
+        );
+        let event_on_rsvp_route = parse(Kind::MightyNetworksRsvpCreated, EVENT.as_bytes());
+        assert_eq!(
+            event_on_rsvp_route.unwrap_err().0,
+            "the payload is an event, not an RSVP, delivered to the route of `RsvpCreated`"
+        );
     }
 }

@@ -10,7 +10,6 @@ use crate::kind::{Kind, Provider};
 use crate::message::Change;
 use http::HeaderMap;
 use serde_json::value::RawValue;
-use std::fmt::Write as _;
 
 /// Why an authentic delivery could not be read as its kind; it goes to the quarantine with this reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,68 +72,83 @@ pub(crate) fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'
     values.next().is_none().then(|| value.as_bytes())
 }
 
-/// Canonical JSON: object keys sorted, no whitespace, so that a re-serialized body gives the same text.
-pub(crate) fn canonical_json(value: &serde_json::Value) -> String {
-    let mut out = String::new();
-    write_canonical(value, &mut out);
-    out
-}
-
-fn write_canonical(value: &serde_json::Value, out: &mut String) {
+/// Appends the canonical JSON of `value` to `out`: object keys sorted, no whitespace, so that a re-serialized
+/// body gives the same text.
+pub(crate) fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
+            if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            }
+            out.push(b'{');
             for (i, (key, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                write_canonical(&Value::String(key.clone()), out);
-                out.push(':');
+                write_scalar(key, out);
+                out.push(b':');
                 write_canonical(item, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => {
-            let _ = write!(out, "{scalar}");
-        }
+        scalar => write_scalar(scalar, out),
     }
+}
+
+fn write_scalar(value: &(impl serde::Serialize + ?Sized), out: &mut Vec<u8>) {
+    // Writing a string, number, boolean or null into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, value);
 }
 
 /// The body as the message's `original`: the provider's JSON token for token (numbers, strings, key order and
 /// unknown keys as sent), with the whitespace between tokens removed so that a message is one line.
 pub(crate) fn original(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
-    let raw: &RawValue = json_body(body)?;
-    let mut compact = String::with_capacity(raw.get().len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in raw.get().chars() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else if c == '"' {
-            in_string = true;
-        } else if c.is_ascii_whitespace() {
-            continue;
-        }
-        compact.push(c);
+    let text = std::str::from_utf8(body).map_err(|_| Unparsable::new("body is not UTF-8"))?;
+    if text.trim().is_empty() {
+        return Err(Unparsable::new("body is empty"));
     }
-    RawValue::from_string(compact).map_err(Unparsable::new)
+    let bytes = text.as_bytes();
+    let mut compact = String::with_capacity(text.len());
+    let (mut run, mut i) = (0, 0);
+    // JSON's structural characters are ASCII, so byte offsets between tokens are character boundaries. Strings
+    // are skipped with memchr; runs without whitespace between tokens are copied at once.
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while let Some(k) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    i += k + 1;
+                    if bytes[i - 1] == b'"' {
+                        break;
+                    }
+                    i += 1; // the escaped character
+                    if i >= bytes.len() {
+                        break;
+                    }
+                }
+            }
+            b' ' | b'\n' | b'\r' | b'\t' => {
+                compact.push_str(&text[run..i]);
+                i += 1;
+                run = i;
+            }
+            _ => i += 1,
+        }
+    }
+    compact.push_str(&text[run..]);
+    RawValue::from_string(compact).map_err(|e| Unparsable::new(format!("body does not parse: {e}")))
 }
 
 /// Parses a body as JSON, with a reason fit for the quarantine.
@@ -154,7 +168,12 @@ mod tests {
     fn canonical_json_sorts_keys_and_drops_whitespace() {
         let a: serde_json::Value =
             serde_json::from_str(r#"{ "b": [1, {"y":2,"x":"é"}], "a": null }"#).unwrap();
-        assert_eq!(canonical_json(&a), r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#);
+        let mut out = Vec::new();
+        write_canonical(&a, &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#
+        );
     }
 
     #[test]
@@ -164,6 +183,29 @@ mod tests {
             original(body).unwrap().get(),
             r#"{"a":[1.50,2e3],"b":"x \" y\n"}"#
         );
+    }
+
+    #[test]
+    fn original_keeps_every_token_of_pretty_bodies() {
+        for body in [
+            include_str!("../../tests/fixtures/omerlo-participant-created.json"),
+            include_str!("../../tests/fixtures/mighty-networks-rsvp-created.json"),
+            "[\"a\\\\\", \"\\\"\" ,\t{ }]",
+        ] {
+            let compact = original(body.as_bytes()).unwrap();
+            let (sent, kept): (serde_json::Value, serde_json::Value) = (
+                serde_json::from_str(body).unwrap(),
+                serde_json::from_str(compact.get()).unwrap(),
+            );
+            assert_eq!(sent, kept);
+            assert_eq!(
+                compact.get(),
+                original(compact.get().as_bytes()).unwrap().get()
+            );
+            assert!(!compact.get().contains("\n"));
+        }
+        assert_eq!(original(b" \n").unwrap_err().0, "body is empty");
+        assert!(original(b"{\"open").is_err());
     }
 
     #[test]

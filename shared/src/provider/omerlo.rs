@@ -2,11 +2,13 @@
 //! Delivered as JSON `{"event_name": …, "data": {…}}` with the configured key in `x-api-key`. The envelope has no
 //! event id, so the message id is a UUIDv5 over the kind and the canonical JSON of the body.
 
-use super::{Unparsable, canonical_json, json_body, original, single_header};
+use super::{Unparsable, json_body, original, single_header, write_canonical};
 use crate::config::ApiKeys;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
-use crate::message::{Change, EventView, ParticipationView, PersonView, Status, full_name};
+use crate::message::{
+    Change, EventView, ParticipationView, PersonView, Status, full_name, uuid_v5,
+};
 use crate::provider::AuthError;
 use http::HeaderMap;
 use serde::Deserialize;
@@ -213,11 +215,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         }
         None => return Err(Unparsable::new("no event_name")),
     }
-    let id = uuid::Uuid::new_v5(
-        &ID_NAMESPACE,
-        format!("{}\n{}", kind.message_type(), canonical_json(&value)).as_bytes(),
-    )
-    .to_string();
+    let id = message_id(kind, &value);
     let original = original(body)?;
     let shape =
         |e: serde_json::Error| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name()));
@@ -278,6 +276,15 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         anonymize_request: None,
         original,
     })
+}
+
+/// The message id: UUIDv5 in [`ID_NAMESPACE`] over `{message type}\n{canonical JSON of the body}`.
+fn message_id(kind: Kind, body: &serde_json::Value) -> String {
+    let mut name = Vec::with_capacity(4096);
+    name.extend_from_slice(kind.message_type().as_bytes());
+    name.push(b'\n');
+    write_canonical(body, &mut name);
+    uuid_v5(&ID_NAMESPACE, &name)
 }
 
 fn source(event: Option<&Event>, person: Option<&Person>) -> Result<String, Unparsable> {
@@ -341,5 +348,31 @@ fn person_view(person: Option<&Person>, participant: &Participant) -> PersonView
         name: person.and_then(|p| full_name([p.first_name.as_deref(), p.last_name.as_deref()])),
         email: contact(|c| c.email.as_ref()),
         phone: contact(|c| c.phone.as_ref()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids must never change (a provider's retry has to get the same one): these were computed independently
+    /// (Python `uuid.uuid5` over `json.dumps(sort_keys=True)`) from the fixtures.
+    #[test]
+    fn message_ids_are_stable_uuid_v5() {
+        for (kind, body, id) in [
+            (
+                Kind::OmerloParticipantCreated,
+                include_str!("../../tests/fixtures/omerlo-participant-created.json"),
+                "33ed5790-3f2c-527e-ab02-dbcd74661156",
+            ),
+            (
+                Kind::OmerloEventInvitationCreated,
+                include_str!("../../tests/fixtures/omerlo-event-invitation-created.json"),
+                "74b357d7-e355-561b-ba21-599a74d0eabd",
+            ),
+        ] {
+            let value: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(message_id(kind, &value), id);
+        }
     }
 }

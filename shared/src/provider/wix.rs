@@ -246,9 +246,9 @@ pub(super) fn authenticate(keys: &WixKeys, body: &[u8]) -> Result<(), AuthError>
 /// Reads an (already verified) token as a change of the Wix `kind`.
 pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     let delivery = decode(body)?;
-    let original = serde_json::value::to_raw_value(&delivery).map_err(Unparsable::new)?;
-    let typed: Delivery = serde_json::from_str(original.get())
+    let typed = Delivery::deserialize(&delivery)
         .map_err(|e| Unparsable::new(format!("not a Wix participation delivery: {e}")))?;
+    let original = serde_json::value::to_raw_value(&delivery).map_err(Unparsable::new)?;
     check_kind(kind, &typed)?;
     let event = &typed.data;
     let entity = event.entity();

@@ -108,7 +108,7 @@ fn fifo_token(value: &str) -> String {
     if fits {
         value.to_owned()
     } else {
-        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, value.as_bytes()).to_string()
+        crate::message::uuid_v5(&uuid::Uuid::NAMESPACE_OID, value.as_bytes())
     }
 }
 
@@ -126,5 +126,10 @@ mod tests {
         assert_eq!(fifo_token(&long).len(), 36);
         assert_eq!(fifo_token(&long), fifo_token(&long));
         assert_ne!(fifo_token("with space"), "with space");
+        // Python: uuid.uuid5(uuid.NAMESPACE_OID, "with space")
+        assert_eq!(
+            fifo_token("with space"),
+            "20e9f4ff-21cb-5923-8349-c78af2c62bb6"
+        );
     }
 }

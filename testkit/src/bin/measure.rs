@@ -39,6 +39,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Issue 4's alternative for secrets: `secret-at-init` (fetches its key from Secrets Manager at cold start)
+    /// against the shipped `omerlo-participant-created` (key in its environment): cold start and size.
+    #[cfg(feature = "secrets-manager")]
+    Secrets {
+        /// Alternating rounds.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Cold start per function binary against hello.
     Coldstart {
         /// Rounds; each runs hello and the function alternately.
@@ -113,6 +121,8 @@ fn main() -> std::process::ExitCode {
                 deliveries,
             } => serve(&dir, concurrency, seconds, warmup, deliveries).await,
             Command::Criterion { results } => criterion(&results),
+            #[cfg(feature = "secrets-manager")]
+            Command::Secrets { rounds } => secrets(&dir, cli.endpoint.as_deref(), rounds).await,
         }
     });
     match result {
@@ -400,6 +410,117 @@ async fn coldstart(
         worst(&first_ratios)
     );
     Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------ secrets
+
+#[cfg(feature = "secrets-manager")]
+async fn secrets(dir: &Path, endpoint: Option<&str>, rounds: usize) -> Result<()> {
+    let endpoint =
+        endpoint.ok_or("secrets: needs --endpoint (Secrets Manager and SQS on loopback)")?;
+    let queues = queues(endpoint).await?;
+    let kind = Kind::OmerloParticipantCreated;
+    let with_env = function_env(Some(&queues));
+    let key = with_env
+        .iter()
+        .find(|(var, _)| *var == kind.provider().secret_var())
+        .map(|(_, value)| value.clone())
+        .ok_or("no test key for Omerlo")?;
+    let manager = secrets_client(endpoint);
+    let arn = manager
+        .create_secret()
+        .name(format!("rollcall-bench-{}", uuid::Uuid::new_v4().simple()))
+        .secret_string(key)
+        .send()
+        .await
+        .map_err(|e| format!("creating a secret at {endpoint}: {e:?}"))?
+        .arn
+        .ok_or("no secret ARN")?;
+    let mut with_fetch: Vec<(&str, String)> = with_env
+        .iter()
+        .filter(|(var, _)| *var != kind.provider().secret_var())
+        .cloned()
+        .collect();
+    with_fetch.push(("OMERLO_API_KEY_SECRET_ARN", arn.clone()));
+    let signer = WixSigner::new();
+    let (mut env_runs, mut fetch_runs, mut round_trips) = (vec![], vec![], vec![]);
+    let mut seq = 1u64 << 41;
+    for round in 0..rounds {
+        eprintln!("secrets: round {}/{rounds}", round + 1);
+        for (binary, env, runs) in [
+            (kind.binary(), &with_env, &mut env_runs),
+            ("secret-at-init".to_string(), &with_fetch, &mut fetch_runs),
+        ] {
+            seq += 1;
+            let body = deliveries::unique_body(kind, seq, &signer);
+            let event = deliveries::api_gateway_event(kind, &body);
+            let run: Run = cold_run(dir, &binary, env, Some(&event)).await?;
+            runs.push(run);
+        }
+        // The secret's own round trip, as the function's first call makes it: a fresh client.
+        let started = Instant::now();
+        secrets_client(endpoint)
+            .get_secret_value()
+            .secret_id(&arn)
+            .send()
+            .await
+            .map_err(|e| format!("GetSecretValue: {e:?}"))?;
+        round_trips.push(ms(started.elapsed()));
+    }
+    let init = |runs: &[Run]| median(&runs.iter().map(|r| r.init_ms).collect::<Vec<_>>());
+    let first = |runs: &[Run]| {
+        median(
+            &runs
+                .iter()
+                .filter_map(|r| r.first_answer_ms)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let size = |binary: &str| -> Result<(f64, f64)> {
+        let path = binary_path_in(dir, binary);
+        let raw = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        Ok((mib(raw.len()), mib(zipped_size(&path)?)))
+    };
+    println!(
+        "### Secrets: environment (dynamic reference) vs Secrets Manager at cold start ({rounds} alternating rounds; medians)\n"
+    );
+    println!("| variant | init (ms) | first answer (ms) | binary (MiB) | zipped (MiB) |");
+    println!("| --- | --: | --: | --: | --: |");
+    for (label, binary, runs) in [
+        ("key in the environment (shipped)", kind.binary(), &env_runs),
+        (
+            "GetSecretValue at cold start",
+            "secret-at-init".to_string(),
+            &fetch_runs,
+        ),
+    ] {
+        let (raw, zipped) = size(&binary)?;
+        println!(
+            "| {label} (`{binary}`) | {:.2} | {:.2} | {raw:.2} | {zipped:.2} |",
+            init(runs),
+            first(runs)
+        );
+    }
+    println!(
+        "\nGetSecretValue round trip on a fresh client (loopback moto, not AWS): median {:.2} ms.\n",
+        median(&round_trips)
+    );
+    Ok(())
+}
+
+#[cfg(feature = "secrets-manager")]
+fn secrets_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
+    let endpoint = endpoint.to_owned();
+    let config = rollcall::aws::sdk_config_from_lookup(
+        move |var| match var {
+            "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
+            _ => None,
+        },
+        Duration::from_secs(5),
+    );
+    aws_sdk_secretsmanager::Client::new(&config)
 }
 
 // ------------------------------------------------------------------------------------------------ memory

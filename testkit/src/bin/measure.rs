@@ -525,14 +525,31 @@ fn secrets_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
 
 // ------------------------------------------------------------------------------------------------ memory
 
-fn vm_hwm_kib(pid: u32) -> Result<u64> {
+/// Memory of a process, KiB, from `/proc/<pid>/status`.
+struct Rss {
+    /// Peak resident set (`VmHWM`).
+    peak: u64,
+    /// Resident now, anonymous memory (heap, stacks): `RssAnon`.
+    anon: u64,
+    /// Resident now, mapped files (the binary and its libraries): `RssFile`.
+    file: u64,
+}
+
+fn rss_kib(pid: u32) -> Result<Rss> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .map_err(|e| format!("reading /proc/{pid}/status: {e}"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmHWM".to_string())
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| format!("no {name} in /proc/{pid}/status"))
+    };
+    Ok(Rss {
+        peak: field("VmHWM:")?,
+        anon: field("RssAnon:")?,
+        file: field("RssFile:")?,
+    })
 }
 
 async fn peak_rss(
@@ -540,7 +557,7 @@ async fn peak_rss(
     binary: &str,
     env: &[(&str, String)],
     events: &[Vec<u8>],
-) -> Result<(u64, usize)> {
+) -> Result<(Rss, usize)> {
     let api = RuntimeApi::start().await;
     let mut command = api.command(&binary_path_in(dir, binary), binary, env);
     command.stdout(Stdio::null()).stderr(Stdio::null());
@@ -560,9 +577,9 @@ async fn peak_rss(
             }
         }
     }
-    let peak = vm_hwm_kib(pid)?;
+    let rss = rss_kib(pid)?;
     let _ = child.kill().await;
-    Ok((peak, ok))
+    Ok((rss, ok))
 }
 
 async fn memory(dir: &Path, endpoint: Option<&str>, invocations: usize) -> Result<()> {
@@ -576,8 +593,10 @@ async fn memory(dir: &Path, endpoint: Option<&str>, invocations: usize) -> Resul
         Kind::WixParticipationCreated,
     ];
     println!("### Peak RSS over {invocations} invocations (VmHWM)\n");
-    println!("| binary | peak RSS (MiB) | hello peak RSS (MiB) | ratio (goal ≤ 1.5) |");
-    println!("| --- | --: | --: | --: |");
+    println!(
+        "| binary | peak RSS (MiB) | hello peak RSS (MiB) | ratio (goal ≤ 1.5) | at the end: files / anonymous (MiB) | hello: files / anonymous (MiB) |"
+    );
+    println!("| --- | --: | --: | --: | --: | --: |");
     for (i, kind) in kinds.into_iter().enumerate() {
         eprintln!("memory: {}", kind.binary());
         // Fresh queues per function: moto's FIFO send slows down as a queue grows.
@@ -594,13 +613,18 @@ async fn memory(dir: &Path, endpoint: Option<&str>, invocations: usize) -> Resul
             .collect();
         let (hello, _) = peak_rss(dir, "hello", &[], &events).await?;
         let (peak, ok) = peak_rss(dir, &kind.binary(), &env, &events).await?;
-        let ratio = peak as f64 / hello as f64;
+        let ratio = peak.peak as f64 / hello.peak as f64;
+        let mib = |kib: u64| kib as f64 / 1024.0;
         println!(
-            "| {} ({ok} answered 200) | {:.1} | {:.1} | **{ratio:.2}** ({}) |",
+            "| {} ({ok} answered 200) | {:.1} | {:.1} | **{ratio:.2}** ({}) | {:.1} / {:.1} | {:.1} / {:.1} |",
             kind.binary(),
-            peak as f64 / 1024.0,
-            hello as f64 / 1024.0,
-            verdict(ratio, 1.5)
+            mib(peak.peak),
+            mib(hello.peak),
+            verdict(ratio, 1.5),
+            mib(peak.file),
+            mib(peak.anon),
+            mib(hello.file),
+            mib(hello.anon),
         );
     }
     println!();

@@ -7,6 +7,7 @@ use crate::kind::Kind;
 use crate::provider::AuthError;
 use crate::queue::Queue;
 use crate::queue::sqs::SqsQueue;
+use lambda_http::tracing::subscriber::filter::LevelFilter;
 use lambda_http::{Body, Response, service_fn};
 
 pub use lambda_http::Error;
@@ -38,25 +39,31 @@ pub async fn run(kind: Kind) -> Result<(), Error> {
 }
 
 /// Logs to stdout as Lambda's logging controls ask: JSON lines when `AWS_LAMBDA_LOG_FORMAT` is `JSON`, at the
-/// level of `AWS_LAMBDA_LOG_LEVEL` (else `RUST_LOG`, else `INFO`). A level only, not per-module directives: unlike
-/// `lambda_http`'s default subscriber this builds no `EnvFilter`, which keeps its regex engine out of the package
-/// and its set-up out of the cold start (BENCHMARKS.md).
+/// level of [`log_level`]. A level only, not per-module directives: unlike `lambda_http`'s default subscriber
+/// this builds no `EnvFilter`, which keeps its regex engine out of the package (BENCHMARKS.md).
 fn init_logging() {
-    use lambda_http::tracing::subscriber::filter::LevelFilter;
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .ok()
-        .and_then(|level| level.trim().parse::<LevelFilter>().ok())
-        .unwrap_or(LevelFilter::INFO);
+    let var = |name: &str| std::env::var(name).ok();
     let logger = lambda_http::tracing::subscriber::fmt()
         .with_target(false)
         .without_time()
-        .with_max_level(level);
-    if std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        .with_max_level(log_level(var));
+    if var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")) {
         logger.json().init();
     } else {
         logger.init();
     }
+}
+
+/// The level of `AWS_LAMBDA_LOG_LEVEL` (what `LoggingConfig.ApplicationLogLevel` sets; `FATAL` is `ERROR`),
+/// else of `RUST_LOG`, else `INFO`; an unknown value is `INFO`.
+fn log_level(var: impl Fn(&str) -> Option<String>) -> LevelFilter {
+    var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|| var("RUST_LOG"))
+        .and_then(|level| match level.trim() {
+            fatal if fatal.eq_ignore_ascii_case("fatal") => Some(LevelFilter::ERROR),
+            level => level.parse().ok(),
+        })
+        .unwrap_or(LevelFilter::INFO)
 }
 
 /// Serves one API Gateway request through the pipeline.
@@ -110,4 +117,33 @@ pub async fn run_consumer() -> Result<(), Error> {
         Ok::<_, Error>(consumer.process(event.payload).await)
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_level_follows_lambda_then_rust_log() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(var, _)| *var == name)
+                    .map(|(_, value)| value.to_string())
+            }
+        };
+        assert_eq!(log_level(env(&[])), LevelFilter::INFO);
+        assert_eq!(log_level(env(&[("RUST_LOG", "debug")])), LevelFilter::DEBUG);
+        let both = &[("AWS_LAMBDA_LOG_LEVEL", "WARN"), ("RUST_LOG", "debug")];
+        assert_eq!(log_level(env(both)), LevelFilter::WARN);
+        assert_eq!(
+            log_level(env(&[("AWS_LAMBDA_LOG_LEVEL", "FATAL")])),
+            LevelFilter::ERROR
+        );
+        assert_eq!(
+            log_level(env(&[("RUST_LOG", "rollcall=debug")])),
+            LevelFilter::INFO
+        );
+    }
 }

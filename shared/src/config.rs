@@ -77,6 +77,18 @@ impl WixKeys {
     }
 }
 
+/// `lookup` restricted to `provider`'s secret variable.
+fn only(
+    provider: Provider,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> impl Fn(&str) -> Option<String> {
+    move |var| {
+        (var == provider.secret_var())
+            .then(|| lookup(var))
+            .flatten()
+    }
+}
+
 /// The providers' secrets, each read once at start.
 pub struct Secrets {
     omerlo: Result<ApiKeys, AuthError>,
@@ -88,6 +100,12 @@ impl Secrets {
     /// Reads every provider's secret from its environment variable.
     pub fn from_env() -> Secrets {
         Secrets::from_lookup(|var| std::env::var(var).ok())
+    }
+
+    /// Reads only `provider`'s secret from its environment variable, as a function of that provider needs (it
+    /// is given no other): the other providers are not configured, and no time goes to parsing their keys.
+    pub fn from_env_for(provider: Provider) -> Secrets {
+        Secrets::from_lookup(only(provider, |var| std::env::var(var).ok()))
     }
 
     /// Reads the secrets through `lookup` (a variable name to its value).
@@ -194,6 +212,14 @@ mod tests {
         assert!(!keys.accepts(b"ne"));
         assert!(!keys.accepts(b""));
         assert!(ApiKeys::parse("K", " , ").is_err());
+    }
+
+    #[test]
+    fn a_function_reads_only_its_own_providers_secret() {
+        let secrets = Secrets::from_lookup(only(Provider::Omerlo, |_| Some("key".into())));
+        assert!(secrets.api_keys(Provider::Omerlo).is_ok());
+        assert!(secrets.wix_keys().is_err());
+        assert_eq!(secrets.problems().len(), 2);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The AWS Lambda adapter: what every `functions/src/bin/*.rs` calls. Builds the SQS client and reads the
-//! secrets once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through the pipeline.
+//! function's own secret once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through
+//! the pipeline.
 
 use crate::config::{Limits, Secrets};
 use crate::ingest::{Pipeline, Request, Route};
@@ -16,7 +17,7 @@ pub use lambda_http::Error;
 pub async fn run(kind: Kind) -> Result<(), Error> {
     init_logging();
     let limits = Limits::from_env();
-    let secrets = Secrets::from_env();
+    let secrets = Secrets::from_env_for(kind.provider());
     for problem in secrets.problems() {
         if let AuthError::NotConfigured { var, why } = problem
             && var == kind.provider().secret_var()

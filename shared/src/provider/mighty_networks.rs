@@ -29,9 +29,9 @@ pub struct Delivery<P> {
 pub struct Event {
     /// Event (post) id.
     pub id: Id,
-    /// The `event` of an RSVP's payload, present here only when an RSVP was sent to an event route.
-    #[serde(default, rename = "event")]
-    pub(crate) rsvp_event: Option<serde::de::IgnoredAny>,
+    /// Whether this payload has an `event` object of its own: it is an RSVP's, sent to an event route.
+    #[serde(default, rename = "event", deserialize_with = "is_object")]
+    pub(crate) is_rsvp: bool,
     /// Creation time.
     #[serde(default, deserialize_with = "lenient::opt_text")]
     pub created_at: Option<String>,
@@ -147,21 +147,16 @@ pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), Au
 /// Reads a body as a change of the Mighty Networks `kind`.
 pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     let original = original(body)?;
-    let is_rsvp_kind = !matches!(
-        kind,
-        Kind::MightyNetworksEventCreated | Kind::MightyNetworksEventUpdated
-    );
     // One typed parse of the compacted body; the reasons of a failure are worked out on that path only.
     let explain = |e: serde_json::Error| {
         misrouted(kind, original.get())
             .unwrap_or_else(|| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name())))
     };
-    if !is_rsvp_kind {
+    if !is_rsvp_kind(kind) {
         let delivery: Delivery<Event> = serde_json::from_str(original.get()).map_err(explain)?;
         let event = &delivery.payload;
-        if event.rsvp_event.is_some() {
-            return Err(misrouted(kind, original.get())
-                .unwrap_or_else(|| Unparsable::new("an RSVP delivered to an event route")));
+        if event.is_rsvp {
+            return Err(wrong_route(kind, true));
         }
         return Ok(Change {
             id: delivery.event_id.0.clone(),
@@ -234,21 +229,31 @@ fn misrouted(kind: Kind, body: &str) -> Option<Unparsable> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
     let payload = value.get("payload").filter(|p| p.is_object())?;
     let looks_like_rsvp = payload.get("event").is_some_and(|e| e.is_object());
-    let is_rsvp_kind = !matches!(
+    (looks_like_rsvp != is_rsvp_kind(kind)).then(|| wrong_route(kind, looks_like_rsvp))
+}
+
+/// The reason for an RSVP (`rsvp`) or an event delivered to the route of `kind`, the other sort.
+fn wrong_route(kind: Kind, rsvp: bool) -> Unparsable {
+    Unparsable::new(format!(
+        "the payload is {} delivered to the route of `{}`",
+        if rsvp {
+            "an RSVP"
+        } else {
+            "an event, not an RSVP,"
+        },
+        kind.wire_name()
+    ))
+}
+
+fn is_rsvp_kind(kind: Kind) -> bool {
+    !matches!(
         kind,
         Kind::MightyNetworksEventCreated | Kind::MightyNetworksEventUpdated
-    );
-    (looks_like_rsvp != is_rsvp_kind).then(|| {
-        Unparsable::new(format!(
-            "the payload is {} delivered to the route of `{}`",
-            if looks_like_rsvp {
-                "an RSVP"
-            } else {
-                "an event, not an RSVP,"
-            },
-            kind.wire_name()
-        ))
-    })
+    )
+}
+
+fn is_object<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(serde_json::Value::deserialize(deserializer)?.is_object())
 }
 
 fn source(event: &Event) -> Result<String, Unparsable> {
@@ -286,6 +291,14 @@ mod tests {
     fn each_sort_of_payload_parses_on_its_own_routes() {
         assert!(parse(Kind::MightyNetworksEventUpdated, EVENT.as_bytes()).is_ok());
         assert!(parse(Kind::MightyNetworksRsvpDeleted, RSVP.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn an_event_with_a_non_object_event_field_is_still_an_event() {
+        let mut event: serde_json::Value = serde_json::from_str(EVENT).unwrap();
+        event["payload"]["event"] = "a note".into();
+        let body = event.to_string();
+        assert!(parse(Kind::MightyNetworksEventCreated, body.as_bytes()).is_ok());
     }
 
     #[test]

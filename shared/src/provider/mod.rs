@@ -115,10 +115,7 @@ fn write_scalar(value: &(impl serde::Serialize + ?Sized), out: &mut Vec<u8>) {
 /// The body as the message's `original`: the provider's JSON token for token (numbers, strings, key order and
 /// unknown keys as sent), with the whitespace between tokens removed so that a message is one line.
 pub(crate) fn original(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
-    let text = std::str::from_utf8(body).map_err(|_| Unparsable::new("body is not UTF-8"))?;
-    if text.trim().is_empty() {
-        return Err(Unparsable::new("body is empty"));
-    }
+    let text = body_text(body)?;
     let bytes = text.as_bytes();
     let mut compact = String::with_capacity(text.len());
     let (mut run, mut i) = (0, 0);
@@ -153,11 +150,17 @@ pub(crate) fn original(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
 
 /// Parses a body as JSON, with a reason fit for the quarantine.
 pub(crate) fn json_body<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, Unparsable> {
+    serde_json::from_str(body_text(body)?)
+        .map_err(|e| Unparsable::new(format!("body does not parse: {e}")))
+}
+
+/// A body as text that may hold JSON: UTF-8 and not blank.
+fn body_text(body: &[u8]) -> Result<&str, Unparsable> {
     let text = std::str::from_utf8(body).map_err(|_| Unparsable::new("body is not UTF-8"))?;
     if text.trim().is_empty() {
         return Err(Unparsable::new("body is empty"));
     }
-    serde_json::from_str(text).map_err(|e| Unparsable::new(format!("body does not parse: {e}")))
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use rollcall::Kind;
 use rollcall::config::Limits;
 use rollcall::queue::Queue;
-use rollcall::queue::sqs::{SqsQueue, client_from_lookup};
+use rollcall::queue::sqs::SqsQueue;
 use rollcall_testkit::deliveries::{self, WixSigner};
 use rollcall_testkit::load::{self, Plan, Prepared};
 use rollcall_testkit::runtime_api::{Outcome, RuntimeApi, binary_path_in, profile_dir};
@@ -169,15 +169,7 @@ struct Queues {
 }
 
 fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
-    let endpoint = endpoint.to_owned();
-    client_from_lookup(
-        move |var| match var {
-            "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
-            _ => None,
-        },
-        Duration::from_secs(5),
-    )
+    rollcall_testkit::aws::sqs(endpoint, Duration::from_secs(5))
 }
 
 async fn queues(endpoint: &str) -> Result<Queues> {
@@ -479,7 +471,6 @@ async fn secrets(dir: &Path, endpoint: Option<&str>, rounds: usize) -> Result<()
     let size = |binary: &str| -> Result<(f64, f64)> {
         let path = binary_path_in(dir, binary);
         let raw = std::fs::metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
         Ok((mib(raw.len()), mib(zipped_size(&path)?)))
     };
     println!(
@@ -511,21 +502,15 @@ async fn secrets(dir: &Path, endpoint: Option<&str>, rounds: usize) -> Result<()
 
 #[cfg(feature = "secrets-manager")]
 fn secrets_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
-    let endpoint = endpoint.to_owned();
-    let config = rollcall::aws::sdk_config_from_lookup(
-        move |var| match var {
-            "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".into()),
-            _ => None,
-        },
+    aws_sdk_secretsmanager::Client::new(&rollcall::aws::sdk_config_from_lookup(
+        rollcall_testkit::aws::lookup(endpoint),
         Duration::from_secs(5),
-    );
-    aws_sdk_secretsmanager::Client::new(&config)
+    ))
 }
 
 // ------------------------------------------------------------------------------------------------ memory
 
-/// Memory of a process, KiB, from `/proc/<pid>/status`.
+/// Memory of a process, bytes, from `/proc/<pid>/status`.
 struct Rss {
     /// Peak resident set (`VmHWM`).
     peak: u64,
@@ -535,14 +520,15 @@ struct Rss {
     file: u64,
 }
 
-fn rss_kib(pid: u32) -> Result<Rss> {
+fn rss(pid: u32) -> Result<Rss> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .map_err(|e| format!("reading /proc/{pid}/status: {e}"))?;
     let field = |name: &str| {
         status
             .lines()
             .find_map(|line| line.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kib| kib * 1024)
             .ok_or_else(|| format!("no {name} in /proc/{pid}/status"))
     };
     Ok(Rss {
@@ -577,9 +563,9 @@ async fn peak_rss(
             }
         }
     }
-    let rss = rss_kib(pid)?;
+    let memory = rss(pid)?;
     let _ = child.kill().await;
-    Ok((rss, ok))
+    Ok((memory, ok))
 }
 
 async fn memory(dir: &Path, endpoint: Option<&str>, invocations: usize) -> Result<()> {
@@ -614,7 +600,6 @@ async fn memory(dir: &Path, endpoint: Option<&str>, invocations: usize) -> Resul
         let (hello, _) = peak_rss(dir, "hello", &[], &events).await?;
         let (peak, ok) = peak_rss(dir, &kind.binary(), &env, &events).await?;
         let ratio = peak.peak as f64 / hello.peak as f64;
-        let mib = |kib: u64| kib as f64 / 1024.0;
         println!(
             "| {} ({ok} answered 200) | {:.1} | {:.1} | **{ratio:.2}** ({}) | {:.1} / {:.1} | {:.1} / {:.1} |",
             kind.binary(),
@@ -657,6 +642,11 @@ fn zipped_size(binary: &Path) -> Result<u64> {
         .map_err(|e| e.to_string())
 }
 
+/// Bytes as MiB.
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
 fn sizes(dir: &Path, also: &[String]) -> Result<()> {
     let mut folders = vec![("host".to_string(), dir.to_path_buf())];
     for entry in also {
@@ -679,7 +669,6 @@ fn sizes(dir: &Path, also: &[String]) -> Result<()> {
                 continue;
             };
             let zipped = zipped_size(&path)?;
-            let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
             let goal = if binary == "hello" {
                 "reference"
             } else {

@@ -90,6 +90,14 @@ mod tests {
         assert_eq!(certs.len(), 5);
     }
 
+    /// `.cargo/config.toml` builds aws-lc without CPU jitter entropy, whose one-time collection would land in the
+    /// first TLS handshake of every cold start (about 20 ms of CPU; BENCHMARKS.md).
+    #[test]
+    fn randomness_is_seeded_without_cpu_jitter() {
+        // SAFETY: a pure query of aws-lc's compiled-in entropy configuration.
+        assert_eq!(unsafe { aws_lc_sys::FIPS_is_entropy_cpu_jitter() }, 0);
+    }
+
     #[test]
     fn a_config_builds_for_aws_and_for_custom_endpoints() {
         for endpoint in [

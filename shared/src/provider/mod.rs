@@ -9,6 +9,7 @@ use crate::config::Secrets;
 use crate::kind::{Kind, Provider};
 use crate::message::Change;
 use http::HeaderMap;
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 /// Why an authentic delivery could not be read as its kind; it goes to the quarantine with this reason.
@@ -78,20 +79,14 @@ pub(crate) fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
+            // serde_json's map is ordered by key unless a dependency turns on its `preserve_order` feature.
+            if map.keys().is_sorted() {
+                write_members(map.iter(), out);
+            } else {
+                let mut entries: Vec<_> = map.iter().collect();
                 entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                write_members(entries.into_iter(), out);
             }
-            out.push(b'{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_scalar(key, out);
-                out.push(b':');
-                write_canonical(item, out);
-            }
-            out.push(b'}');
         }
         Value::Array(items) => {
             out.push(b'[');
@@ -103,7 +98,36 @@ pub(crate) fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
+        Value::String(text) => write_str(text, out),
         scalar => write_scalar(scalar, out),
+    }
+}
+
+fn write_members<'a>(
+    members: impl Iterator<Item = (&'a String, &'a serde_json::Value)>,
+    out: &mut Vec<u8>,
+) {
+    out.push(b'{');
+    for (i, (key, item)) in members.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(key, out);
+        out.push(b':');
+        write_canonical(item, out);
+    }
+    out.push(b'}');
+}
+
+/// A JSON string as serde_json writes it; most need no escaping and are copied at once.
+fn write_str(text: &str, out: &mut Vec<u8>) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        write_scalar(text, out);
     }
 }
 
@@ -139,19 +163,21 @@ pub(crate) fn original(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
             b' ' | b'\n' | b'\r' | b'\t' => {
                 compact.push_str(&text[run..i]);
                 i += 1;
+                while i < bytes.len() && matches!(bytes[i], b' ' | b'\n' | b'\r' | b'\t') {
+                    i += 1;
+                }
                 run = i;
             }
             _ => i += 1,
         }
     }
     compact.push_str(&text[run..]);
-    RawValue::from_string(compact).map_err(|e| Unparsable::new(format!("body does not parse: {e}")))
-}
-
-/// Parses a body as JSON, with a reason fit for the quarantine.
-pub(crate) fn json_body<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, Unparsable> {
-    serde_json::from_str(body_text(body)?)
-        .map_err(|e| Unparsable::new(format!("body does not parse: {e}")))
+    // A failure is reported against the body as sent, so that its line and column point into the quarantined
+    // body rather than into the compacted text.
+    RawValue::from_string(compact).map_err(|_| match serde_json::from_str::<IgnoredAny>(text) {
+        Err(e) => Unparsable::new(format!("body does not parse: {e}")),
+        Ok(_) => Unparsable::new("body does not parse"),
+    })
 }
 
 /// A body as text that may hold JSON: UTF-8 and not blank.
@@ -209,6 +235,11 @@ mod tests {
         }
         assert_eq!(original(b" \n").unwrap_err().0, "body is empty");
         assert!(original(b"{\"open").is_err());
+        // The position of a syntax error is the body's, not the compacted text's.
+        assert_eq!(
+            original(b"{\n  \"a\": [1,\n    2,,\n  ]\n}").unwrap_err().0,
+            "body does not parse: expected value at line 3 column 7"
+        );
     }
 
     #[test]

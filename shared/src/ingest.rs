@@ -148,9 +148,9 @@ impl<Q: Queue> Pipeline<Q> {
         if body.len() > limit {
             return Err(Rejected::TooLarge { limit });
         }
-        provider::authenticate(kind.provider(), &self.secrets, headers, body)?;
+        let parsed = provider::receive(kind, &self.secrets, headers, body)?;
         let received_at = OffsetDateTime::now_utc();
-        match provider::parse(kind, body) {
+        match parsed {
             Ok(change) => {
                 let message = Message::build(kind, change, received_at);
                 let published = self.within_deadline(self.queue.publish(&message)).await?;

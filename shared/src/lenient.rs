@@ -1,8 +1,10 @@
 //! Lenient deserializers for fields whose type drifts between provider versions: ids sent as strings or
 //! numbers, informational text that may become null or change shape, lists sent as `null`.
 
+use serde::de::{self, DeserializeOwned, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use std::marker::PhantomData;
 
 /// An identifier the provider sends as a string or as a number (`"1234"` and `1234` are the same id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
@@ -70,12 +72,48 @@ where
     Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
-/// A JSON value that providers send either as an object or as a string holding JSON (Wix nests both ways).
-pub fn nested_json(value: Value) -> Result<Value, serde_json::Error> {
-    match value {
-        Value::String(text) => serde_json::from_str(&text),
-        other => Ok(other),
+/// A value that providers send either as itself or as a string holding its JSON (Wix nests both ways); `null`
+/// is `None`. Read in one pass: a string is parsed as `T`, an object or array is read as `T` where it stands.
+pub fn nested<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    struct Nested<T>(PhantomData<T>);
+
+    impl<'de, T: DeserializeOwned> Visitor<'de> for Nested<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON value, or a string holding one")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+            nested(inner)
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            serde_json::from_str(text).map(Some).map_err(E::custom)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Some)
+        }
     }
+
+    deserializer.deserialize_any(Nested(PhantomData))
 }
 
 fn describe(value: &Value) -> &'static str {
@@ -124,12 +162,19 @@ mod tests {
     }
 
     #[test]
-    fn nested_json_strings() {
-        assert_eq!(
-            nested_json(Value::String("{\"a\":1}".into())).unwrap()["a"],
-            1
-        );
-        assert_eq!(nested_json(serde_json::json!({"a": 2})).unwrap()["a"], 2);
-        assert!(nested_json(Value::String("nope".into())).is_err());
+    fn nested_values_as_json_strings_or_in_place() {
+        #[derive(Deserialize)]
+        struct Outer {
+            #[serde(default, deserialize_with = "nested")]
+            inner: Option<Sample>,
+        }
+        let read = |json: &str| serde_json::from_str::<Outer>(json).map(|o| o.inner.map(|i| i.id));
+        let id = |id: &str| Some(Id(id.into()));
+        assert_eq!(read(r#"{"inner":"{\"id\":\"a\"}"}"#).unwrap(), id("a"));
+        assert_eq!(read(r#"{"inner":{"id":2}}"#).unwrap(), id("2"));
+        assert_eq!(read(r#"{"inner":null}"#).unwrap(), None);
+        assert_eq!(read(r#"{}"#).unwrap(), None);
+        assert!(read(r#"{"inner":"nope"}"#).is_err());
+        assert!(read(r#"{"inner":3}"#).is_err());
     }
 }

@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use rollcall::provider::{authenticate, parse};
-use rollcall::{Kind, Provider};
+use rollcall::Kind;
+use rollcall::provider::{parse, receive};
 use serde_json::Value;
 
 fn config() -> ProptestConfig {
@@ -110,18 +110,18 @@ proptest! {
         let secrets = secrets();
         let headers = http::HeaderMap::new();
         let joined = parts.join(".");
-        prop_assert!(authenticate(Provider::Wix, &secrets, &headers, joined.as_bytes()).is_err());
+        prop_assert!(receive(Kind::WixParticipationCreated, &secrets, &headers, joined.as_bytes()).is_err());
         let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
         for alg in ["RS256", "none", "HS256", "PS256", "ES256"] {
             let forged = format!("{}.{}.{}", b64(&serde_json::json!({"alg": alg})), b64(&claims), parts.join(""));
-            prop_assert!(authenticate(Provider::Wix, &secrets, &headers, forged.as_bytes()).is_err());
+            prop_assert!(receive(Kind::WixParticipationCreated, &secrets, &headers, forged.as_bytes()).is_err());
         }
     }
 
     #[test]
     fn mutated_tokens_never_authenticate(bytes in mutated(Kind::WixParticipationCreated)) {
         prop_assume!(bytes != body(Kind::WixParticipationCreated));
-        let verdict = authenticate(Provider::Wix, &secrets(), &http::HeaderMap::new(), &bytes);
+        let verdict = receive(Kind::WixParticipationCreated, &secrets(), &http::HeaderMap::new(), &bytes);
         prop_assert!(verdict.is_err());
     }
 }

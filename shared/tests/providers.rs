@@ -266,6 +266,39 @@ fn wix_entity_as_json_strings_are_accepted() {
     assert_eq!(change.person.unwrap().name.as_deref(), Some("Jane Doe"));
 }
 
+/// `original` is the delivery as Wix sent it (member order, value tokens), with only `data` and `identity`
+/// turned from JSON strings into JSON in place and the whitespace between tokens removed.
+#[test]
+fn wix_original_keeps_the_delivery_as_sent() {
+    let data = r#"{"id":"e1","slug":"created","entityFqdn":"wix.calendar.v3.participation","entityId":"p1","createdEvent":{"entityAsJson":"{\"id\":\"p1\",\"status\":\"CONFIRMED\",\"partySize\":2.0}"}}"#;
+    let identity = r#"{ "identityType": "MEMBER", "memberId": "m1" }"#;
+    let delivery = format!(
+        r#"{{"instanceId":"i1","data":{},"eventType":"wix.calendar.v3.participation_created","identity":{}, "accountInfo":{{"siteId":"s1","n":1.50}}}}"#,
+        serde_json::to_string(data).unwrap(),
+        serde_json::to_string(identity).unwrap(),
+    );
+    let token = sign(
+        &serde_json::json!({"data": delivery, "iat": 1_767_225_600}),
+        "wix-test-key.pem",
+    );
+    let change = parse(Kind::WixParticipationCreated, token.as_bytes()).unwrap();
+    assert_eq!(
+        change.original.get(),
+        format!(
+            r#"{{"instanceId":"i1","data":{data},"eventType":"wix.calendar.v3.participation_created","identity":{{"identityType":"MEMBER","memberId":"m1"}},"accountInfo":{{"siteId":"s1","n":1.50}}}}"#
+        )
+    );
+    assert_eq!(change.source, "/wix/instances/i1");
+    assert_eq!(change.participation.unwrap().status, Some(Status::Going));
+    let bad = serde_json::json!({"data": r#"{"instanceId":"i1","data":"{not json"}"#});
+    let reason = parse(
+        Kind::WixParticipationCreated,
+        sign(&bad, "wix-test-key.pem").as_bytes(),
+    )
+    .unwrap_err();
+    assert!(reason.0.starts_with("`data` is not JSON"), "{reason}");
+}
+
 #[test]
 fn wrong_kind_and_malformed_bodies_are_unparsable() {
     let cases: [(Kind, Vec<u8>); 6] = [

@@ -40,19 +40,29 @@ pub enum AuthError {
     },
 }
 
-/// Checks that a delivery comes from `provider`, against the raw headers and body as received.
-pub fn authenticate(
-    provider: Provider,
+/// Checks that a delivery of `kind` comes from its provider, against the raw headers and body as received, then
+/// reads it as [`parse`] does. The outer error refuses the delivery; the inner one sends it to the quarantine.
+/// A Wix token is decoded once, for both.
+pub fn receive(
+    kind: Kind,
     secrets: &Secrets,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(), AuthError> {
+) -> Result<Result<Change, Unparsable>, AuthError> {
+    let provider = kind.provider();
     match provider {
-        Provider::Omerlo => omerlo::authenticate(secrets.api_keys(provider)?, headers),
-        Provider::MightyNetworks => {
-            mighty_networks::authenticate(secrets.api_keys(provider)?, headers)
+        Provider::Omerlo => {
+            omerlo::authenticate(secrets.api_keys(provider)?, headers)?;
+            Ok(omerlo::parse(kind, body))
         }
-        Provider::Wix => wix::authenticate(secrets.wix_keys()?, body),
+        Provider::MightyNetworks => {
+            mighty_networks::authenticate(secrets.api_keys(provider)?, headers)?;
+            Ok(mighty_networks::parse(kind, body))
+        }
+        Provider::Wix => {
+            let data = wix::authenticate(secrets.wix_keys()?, body)?;
+            Ok(wix::parse_data(kind, data))
+        }
     }
 }
 
@@ -140,6 +150,18 @@ fn write_scalar(value: &(impl serde::Serialize + ?Sized), out: &mut Vec<u8>) {
 /// unknown keys as sent), with the whitespace between tokens removed so that a message is one line.
 pub(crate) fn original(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
     let text = body_text(body)?;
+    // A failure is reported against the body as sent, so that its line and column point into the quarantined
+    // body rather than into the compacted text.
+    RawValue::from_string(compact(text)).map_err(|_| {
+        match serde_json::from_str::<IgnoredAny>(text) {
+            Err(e) => Unparsable::new(format!("body does not parse: {e}")),
+            Ok(_) => Unparsable::new("body does not parse"),
+        }
+    })
+}
+
+/// `text` without the whitespace between JSON tokens (the insides of strings are kept); not validated.
+pub(crate) fn compact(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut compact = String::with_capacity(text.len());
     let (mut run, mut i) = (0, 0);
@@ -172,12 +194,7 @@ pub(crate) fn original(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
         }
     }
     compact.push_str(&text[run..]);
-    // A failure is reported against the body as sent, so that its line and column point into the quarantined
-    // body rather than into the compacted text.
-    RawValue::from_string(compact).map_err(|_| match serde_json::from_str::<IgnoredAny>(text) {
-        Err(e) => Unparsable::new(format!("body does not parse: {e}")),
-        Ok(_) => Unparsable::new("body does not parse"),
-    })
+    compact
 }
 
 /// A body as text that may hold JSON: UTF-8 and not blank.

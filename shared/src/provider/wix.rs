@@ -1,18 +1,20 @@
 //! Wix Calendar participations v3 webhooks: participation created, updated, deleted. The body is a JWT signed
 //! with the app's RSA key (RS256); its `data` claim is a JSON string holding `{eventType, instanceId, data,
 //! identity, accountInfo?}`, whose `data` and `identity` are JSON strings again. Signature checks work on the
-//! raw token as received; parsing decodes the same token without re-verifying (a quarantined delivery was
-//! verified on receipt and is replayed from its stored body).
+//! raw token as received, and the claims they decode are read on (each token is decoded once); parsing a stored
+//! token decodes it without re-verifying (a quarantined delivery was verified on receipt).
 
-use super::{AuthError, Unparsable};
+use super::{AuthError, Unparsable, compact};
 use crate::config::WixKeys;
 use crate::kind::Kind;
-use crate::lenient::{self, Id, nested_json};
+use crate::lenient::{self, Id};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
-use base64::Engine as _;
 use jsonwebtoken::{Algorithm, Validation, errors::ErrorKind};
-use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value};
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Leeway for `exp` and `nbf`, for clock skew between Wix and AWS.
 const LEEWAY_SECONDS: u64 = 60;
@@ -116,7 +118,7 @@ pub struct Event {
 #[serde(rename_all = "camelCase")]
 pub struct CreatedEvent {
     /// The entity.
-    #[serde(default, alias = "entityAsJson", deserialize_with = "nested")]
+    #[serde(default, alias = "entityAsJson", deserialize_with = "lenient::nested")]
     pub entity: Option<Participation>,
 }
 
@@ -125,7 +127,11 @@ pub struct CreatedEvent {
 #[serde(rename_all = "camelCase")]
 pub struct UpdatedEvent {
     /// The entity.
-    #[serde(default, alias = "currentEntityAsJson", deserialize_with = "nested")]
+    #[serde(
+        default,
+        alias = "currentEntityAsJson",
+        deserialize_with = "lenient::nested"
+    )]
     pub current_entity: Option<Participation>,
     /// Which fields changed.
     #[serde(default)]
@@ -137,7 +143,11 @@ pub struct UpdatedEvent {
 #[serde(rename_all = "camelCase")]
 pub struct DeletedEvent {
     /// The entity.
-    #[serde(default, alias = "deletedEntityAsJson", deserialize_with = "nested")]
+    #[serde(
+        default,
+        alias = "deletedEntityAsJson",
+        deserialize_with = "lenient::nested"
+    )]
     pub deleted_entity: Option<Participation>,
 }
 
@@ -214,18 +224,16 @@ impl Event {
     }
 }
 
-fn nested<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Participation>, D::Error> {
-    match Value::deserialize(deserializer)? {
-        Value::Null => Ok(None),
-        value => nested_json(value)
-            .and_then(serde_json::from_value)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-    }
+/// The claims Rollcall reads of a Wix token: `data`, the delivery as a JSON string.
+#[derive(Deserialize)]
+struct Claims {
+    #[serde(default)]
+    data: Option<Value>,
 }
 
-/// Verifies the token in `body` against the app's public keys: RS256 only, `exp`/`nbf` checked when present.
-pub(super) fn authenticate(keys: &WixKeys, body: &[u8]) -> Result<(), AuthError> {
+/// Verifies the token in `body` against the app's public keys (RS256 only, `exp`/`nbf` checked when present)
+/// and returns its `data` claim.
+pub(super) fn authenticate(keys: &WixKeys, body: &[u8]) -> Result<Option<Value>, AuthError> {
     let token = std::str::from_utf8(body)
         .map_err(|_| AuthError::Unauthorized)?
         .trim();
@@ -234,8 +242,8 @@ pub(super) fn authenticate(keys: &WixKeys, body: &[u8]) -> Result<(), AuthError>
     validation.validate_nbf = true;
     validation.leeway = LEEWAY_SECONDS;
     for key in &keys.0 {
-        match jsonwebtoken::decode::<serde::de::IgnoredAny>(token, key, &validation) {
-            Ok(_) => return Ok(()),
+        match jsonwebtoken::decode::<Claims>(token, key, &validation) {
+            Ok(token) => return Ok(token.claims.data),
             Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
             Err(_) => return Err(AuthError::Unauthorized),
         }
@@ -243,12 +251,27 @@ pub(super) fn authenticate(keys: &WixKeys, body: &[u8]) -> Result<(), AuthError>
     Err(AuthError::Unauthorized)
 }
 
-/// Reads an (already verified) token as a change of the Wix `kind`.
+/// Reads a stored token (verified when it was received) as a change of the Wix `kind`.
 pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
-    let delivery = decode(body)?;
-    let typed = Delivery::deserialize(&delivery)
+    let token = std::str::from_utf8(body)
+        .map_err(|_| Unparsable::new("body is not UTF-8"))?
+        .trim();
+    let claims = jsonwebtoken::dangerous::insecure_decode_claims::<Claims>(token)
+        .map_err(|e| Unparsable::new(format!("not a JWT with JSON claims: {e}")))?;
+    parse_data(kind, claims.data)
+}
+
+/// Reads the `data` claim of a token as a change of the Wix `kind`.
+pub(super) fn parse_data(kind: Kind, data: Option<Value>) -> Result<Change, Unparsable> {
+    let text = match data {
+        Some(Value::String(text)) => text,
+        Some(object @ Value::Object(_)) => object.to_string(),
+        Some(_) => return Err(Unparsable::new("the data claim is not a JSON object")),
+        None => return Err(Unparsable::new("JWT has no data claim")),
+    };
+    let original = delivery(&text)?;
+    let typed: Delivery = serde_json::from_str(original.get())
         .map_err(|e| Unparsable::new(format!("not a Wix participation delivery: {e}")))?;
-    let original = serde_json::value::to_raw_value(&delivery).map_err(Unparsable::new)?;
     check_kind(kind, &typed)?;
     let event = &typed.data;
     let entity = event.entity();
@@ -309,35 +332,86 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     })
 }
 
-/// Decodes the token's claims (no signature check) into the delivery with its nested JSON strings parsed.
-fn decode(body: &[u8]) -> Result<Value, Unparsable> {
-    let token = std::str::from_utf8(body)
-        .map_err(|_| Unparsable::new("body is not UTF-8"))?
-        .trim();
-    let claims = token
-        .split('.')
-        .nth(1)
-        .ok_or_else(|| Unparsable::new("body is not a JWT"))?;
-    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(claims.trim_end_matches('='))
-        .map_err(|_| Unparsable::new("JWT claims are not base64url"))?;
-    let mut claims: Map<String, Value> = serde_json::from_slice(&claims)
-        .map_err(|e| Unparsable::new(format!("JWT claims are not a JSON object: {e}")))?;
-    let data = claims
-        .remove("data")
-        .ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
-    let mut delivery = match nested_json(data) {
-        Ok(Value::Object(map)) => map,
-        _ => return Err(Unparsable::new("the data claim is not a JSON object")),
-    };
-    for key in ["data", "identity"] {
-        if let Some(value) = delivery.remove(key) {
-            let parsed = nested_json(value)
-                .map_err(|e| Unparsable::new(format!("`{key}` is not JSON: {e}")))?;
-            delivery.insert(key.to_owned(), parsed);
+/// The delivery of a `data` claim with its `data` and `identity` JSON strings parsed in place: the message's
+/// `original`. Its members are in the order Wix sent them and every other value is kept token for token; only
+/// the whitespace between tokens goes.
+fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
+    let text = compact(text);
+    let members: Members = serde_json::from_str(&text)
+        .map_err(|e| Unparsable::new(format!("the data claim is not a JSON object: {e}")))?;
+    let unnest = |key: &str| -> Result<Option<Box<RawValue>>, Unparsable> {
+        let Some(value) = members.get(key) else {
+            return Ok(None);
+        };
+        let not_json = |e: serde_json::Error| Unparsable::new(format!("`{key}` is not JSON: {e}"));
+        if !value.get().starts_with('"') {
+            return Ok(None); // already JSON in place
         }
+        let inner: String = serde_json::from_str(value.get()).map_err(not_json)?;
+        RawValue::from_string(compact(&inner))
+            .map(Some)
+            .map_err(not_json)
+    };
+    let (data, identity) = (unnest("data")?, unnest("identity")?);
+    let members = Members(
+        members
+            .0
+            .iter()
+            .map(|(key, value)| {
+                let parsed = match key.as_str() {
+                    "data" => data.as_deref(),
+                    "identity" => identity.as_deref(),
+                    _ => None,
+                };
+                (key.clone(), parsed.unwrap_or(value))
+            })
+            .collect(),
+    );
+    // Every piece is valid JSON already: serializing them together needs no second check.
+    serde_json::value::to_raw_value(&members).map_err(Unparsable::new)
+}
+
+/// A JSON object's members in the order sent, each value as its JSON text.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'a> Members<'a> {
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
-    Ok(Value::Object(delivery))
+}
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object;
+
+        impl<'de> Visitor<'de> for Object {
+            type Value = Members<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+
+        deserializer.deserialize_map(Object)
+    }
+}
+
+impl Serialize for Members<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 fn check_kind(kind: Kind, delivery: &Delivery) -> Result<(), Unparsable> {

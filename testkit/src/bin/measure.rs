@@ -48,14 +48,7 @@ enum Command {
         rounds: usize,
     },
     /// Cold start per function binary against hello.
-    Coldstart {
-        /// Rounds; each runs hello and the function alternately.
-        #[arg(long, default_value_t = 20)]
-        rounds: usize,
-        /// Extra environment for the functions (not hello), as KEY=VALUE: for experiments.
-        #[arg(long = "env")]
-        extra_env: Vec<String>,
-    },
+    Coldstart(Coldstart),
     /// Peak RSS over N invocations against hello.
     Memory {
         /// Invocations per binary.
@@ -107,9 +100,7 @@ fn main() -> std::process::ExitCode {
     let dir = cli.dir.clone().unwrap_or_else(profile_dir);
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Coldstart { rounds, extra_env } => {
-                coldstart(&dir, cli.endpoint.as_deref(), rounds, &extra_env).await
-            }
+            Command::Coldstart(options) => coldstart(&dir, cli.endpoint.as_deref(), &options).await,
             Command::Memory { invocations } => {
                 memory(&dir, cli.endpoint.as_deref(), invocations).await
             }
@@ -291,12 +282,53 @@ async fn cold_run(
     })
 }
 
-async fn coldstart(
-    dir: &Path,
-    endpoint: Option<&str>,
+// The options of `measure coldstart` (no doc comment here: clap would take it for the subcommand's about).
+#[derive(clap::Args)]
+struct Coldstart {
+    /// Rounds; each runs hello and the function alternately.
+    #[arg(long, default_value_t = 20)]
     rounds: usize,
-    extra_env: &[String],
-) -> Result<()> {
+    /// Extra environment for the functions (not hello), as KEY=VALUE: for experiments.
+    #[arg(long = "env")]
+    extra_env: Vec<String>,
+    /// Words added to the table's heading, such as "queue over HTTPS", to tell runs apart.
+    #[arg(long)]
+    label: Option<String>,
+    /// Measure only this binary (a function or `consumer`; repeatable; default: all of them).
+    #[arg(long = "only", value_name = "BIN")]
+    only: Vec<String>,
+}
+
+/// The binaries `coldstart` measures, in table order: every function then `consumer`, or the `--only` ones.
+fn coldstart_binaries(only: &[String]) -> Result<Vec<(String, Option<Kind>)>> {
+    let mut binaries: Vec<(String, Option<Kind>)> =
+        Kind::ALL.iter().map(|k| (k.binary(), Some(*k))).collect();
+    binaries.push(("consumer".into(), None));
+    if let Some(unknown) = only
+        .iter()
+        .find(|name| !binaries.iter().any(|(binary, _)| binary == *name))
+    {
+        let known: Vec<&str> = binaries.iter().map(|(binary, _)| binary.as_str()).collect();
+        return Err(format!(
+            "--only {unknown}: not a measured binary (one of {})",
+            known.join(", ")
+        ));
+    }
+    if !only.is_empty() {
+        binaries.retain(|(binary, _)| only.contains(binary));
+    }
+    Ok(binaries)
+}
+
+async fn coldstart(dir: &Path, endpoint: Option<&str>, options: &Coldstart) -> Result<()> {
+    let Coldstart {
+        rounds,
+        extra_env,
+        label,
+        only,
+    } = options;
+    let rounds = *rounds;
+    let binaries = coldstart_binaries(only)?;
     let queues = match endpoint {
         Some(endpoint) => Some(queues(endpoint).await?),
         None => {
@@ -322,9 +354,6 @@ async fn coldstart(
         let kind = Kind::OmerloParticipantCreated;
         queue_round_trip(q, kind, &deliveries::unique_body(kind, u64::MAX, &signer)).await?;
     }
-    let mut binaries: Vec<(String, Option<Kind>)> =
-        Kind::ALL.iter().map(|k| (k.binary(), Some(*k))).collect();
-    binaries.push(("consumer".into(), None));
     struct Samples {
         init: Vec<f64>,
         hello_init: Vec<f64>,
@@ -367,7 +396,10 @@ async fn coldstart(
             }
         }
     }
-    println!("### Cold start ({rounds} alternating rounds; medians, ms)\n");
+    let label = label
+        .as_deref()
+        .map_or(String::new(), |label| format!(", {label}"));
+    println!("### Cold start{label} ({rounds} alternating rounds; medians, ms)\n");
     println!(
         "| binary | init | hello init | init ratio (goal ≤ 1.3) | first answer | queue round trip | first answer − queue | hello first answer | first-answer ratio (goal ≤ 1.3) |"
     );

@@ -2,14 +2,19 @@
 //! function's own secret once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through
 //! the pipeline.
 
+use crate::answer::Answer;
 use crate::config::{Limits, Secrets};
 use crate::ingest::{Pipeline, Request, Route};
 use crate::kind::Kind;
 use crate::provider::AuthError;
 use crate::queue::Queue;
 use crate::queue::sqs::SqsQueue;
+use lambda_http::http::StatusCode;
+use lambda_http::http::header::{CONTENT_TYPE, HeaderValue};
 use lambda_http::tracing::subscriber::filter::LevelFilter;
-use lambda_http::{Body, Response, service_fn};
+use lambda_http::{Body, IntoResponse, Response, service_fn};
+use std::future::Future;
+use std::pin::Pin;
 
 pub use lambda_http::Error;
 
@@ -72,7 +77,7 @@ pub async fn respond<Q: Queue>(
     pipeline: &Pipeline<Q>,
     route: Route,
     request: &lambda_http::Request,
-) -> Result<Response<Body>, Error> {
+) -> Result<LambdaAnswer, Error> {
     let answer = pipeline
         .handle(
             route,
@@ -84,10 +89,25 @@ pub async fn respond<Q: Queue>(
             },
         )
         .await;
-    Ok(Response::builder()
-        .status(answer.status)
-        .header("content-type", "application/json")
-        .body(Body::Text(answer.body))?)
+    Ok(LambdaAnswer(answer))
+}
+
+/// An answer as API Gateway gets it: its status, `content-type: application/json` and the JSON text. It becomes
+/// a response as it is: `lambda_http`'s conversion of a `Response` would decode the text again by its charset,
+/// which links a character-encoding library into every function for nothing (BENCHMARKS.md).
+#[derive(Debug)]
+pub struct LambdaAnswer(pub Answer);
+
+impl IntoResponse for LambdaAnswer {
+    fn into_response(self) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>> {
+        let mut response = Response::new(Body::Text(self.0.body));
+        *response.status_mut() =
+            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Box::pin(std::future::ready(response))
+    }
 }
 
 /// Runs the reference consumer (SQS event source, `ReportBatchItemFailures`) until the runtime stops it. Reads
@@ -123,6 +143,19 @@ pub async fn run_consumer() -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn answers_become_responses_as_they_are() {
+        let body = r#"{"status":"queued","id":"é1"}"#;
+        let answer = Answer {
+            status: 200,
+            body: body.into(),
+        };
+        let response = LambdaAnswer(answer).into_response().await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        assert!(matches!(response.body(), Body::Text(text) if text == body));
+    }
 
     #[test]
     fn the_log_level_follows_lambda_then_rust_log() {

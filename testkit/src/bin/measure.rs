@@ -4,7 +4,8 @@
 //!
 //! - `coldstart`: per function binary against `hello`, alternating runs: init (process start to the first
 //!   `GET …/invocation/next`) and first answer (process start to the first response posted), minus the queue's
-//!   own round trip (a `SendMessage` of the same kind of message, on a fresh client, to the same SQS server).
+//!   own round trip (a `SendMessage` of the same kind of message, on a fresh client, to the same SQS server:
+//!   moto, or with `--stub-queue` a stand-in in this process that answers at once).
 //! - `memory`: peak RSS (`VmHWM`) after N invocations, against `hello`.
 //! - `sizes`: binary and zipped `bootstrap` sizes.
 //! - `serve`: `rollcall serve` (SQLite queue) against `floor` (bare axum) under the same closed-loop load.
@@ -22,6 +23,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -73,7 +75,7 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         warmup: u64,
         /// Distinct deliveries prepared for `rollcall serve` (each is sent once).
-        #[arg(long, default_value_t = 160_000)]
+        #[arg(long, default_value_t = 240_000)]
         deliveries: usize,
     },
     /// The pipeline benchmarks (criterion medians) as ratios.
@@ -190,6 +192,41 @@ async fn queues(endpoint: &str) -> Result<Queues> {
     })
 }
 
+/// A stand-in for SQS on loopback that answers every request at once with a well-formed `SendMessage` result
+/// (AWS JSON 1.0, as the SDK's SQS client speaks it), for `coldstart --stub-queue`. It stores nothing.
+async fn queue_stand_in() -> Result<Queues> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("queue stand-in: {e}"))?;
+    let endpoint = format!(
+        "http://{}",
+        listener
+            .local_addr()
+            .map_err(|e| format!("queue stand-in: {e}"))?
+    );
+    let sent = Arc::new(AtomicU64::new(0));
+    let app = axum::Router::new().fallback(move |_request: axum::body::Bytes| {
+        let n = sent.fetch_add(1, Ordering::Relaxed) + 1;
+        async move {
+            (
+                [
+                    ("content-type", "application/x-amz-json-1.0"),
+                    ("x-amzn-requestid", "stand-in"),
+                ],
+                format!(
+                    r#"{{"MessageId":"00000000-0000-4000-8000-{n:012}","MD5OfMessageBody":"00000000000000000000000000000000","SequenceNumber":"{n:020}"}}"#
+                ),
+            )
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(Queues {
+        fifo: format!("{endpoint}/000000000000/stand-in.fifo"),
+        quarantine: format!("{endpoint}/000000000000/stand-in-quarantine"),
+        endpoint,
+    })
+}
+
 fn function_env(queues: Option<&Queues>) -> Vec<(&'static str, String)> {
     let mut env = deliveries::secret_env();
     if let Some(q) = queues {
@@ -297,6 +334,11 @@ struct Coldstart {
     /// Measure only this binary (a function or `consumer`; repeatable; default: all of them).
     #[arg(long = "only", value_name = "BIN")]
     only: Vec<String>,
+    /// Queue the functions' messages on an in-process stand-in that answers `SendMessage` at once (instead of
+    /// `--endpoint`), so that a first answer is the function's own work, with a round trip of a fraction of a
+    /// millisecond left to subtract.
+    #[arg(long)]
+    stub_queue: bool,
 }
 
 /// The binaries `coldstart` measures, in table order: every function then `consumer`, or the `--only` ones.
@@ -326,10 +368,12 @@ async fn coldstart(dir: &Path, endpoint: Option<&str>, options: &Coldstart) -> R
         extra_env,
         label,
         only,
+        stub_queue,
     } = options;
     let rounds = *rounds;
     let binaries = coldstart_binaries(only)?;
     let queues = match endpoint {
+        _ if *stub_queue => Some(queue_stand_in().await?),
         Some(endpoint) => Some(queues(endpoint).await?),
         None => {
             eprintln!("coldstart: no --endpoint: first answers are not measured");

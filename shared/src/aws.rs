@@ -5,11 +5,19 @@
 //!
 //! TLS trusts only the roots AWS endpoints chain to (Amazon Root CA 1–4 and Starfield Services Root G2,
 //! `amazon-roots.pem`) instead of loading the system's whole trust store, which was most of a cold start's
-//! init time (BENCHMARKS.md). A custom `https://` endpoint gets the system roots as usual.
+//! init time (BENCHMARKS.md). A custom `https://` endpoint gets the system roots as usual. The TLS connector
+//! is built at the first request only ([`ConnectOnUse`]).
 
 use aws_credential_types::Credentials;
 use aws_smithy_async::rt::sleep::default_async_sleep;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
@@ -65,12 +73,41 @@ pub fn sdk_config_from_lookup(
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .tls_context(context)
             .build_https();
-        config = config.http_client(client);
+        config = config.http_client(SharedHttpClient::new(ConnectOnUse(client)));
     }
     if let Some(endpoint) = endpoint {
         config = config.endpoint_url(endpoint);
     }
     config.build()
+}
+
+/// The SDK's HTTPS client without its check-time connector. aws-smithy-http-client builds a whole connector
+/// (TLS configuration, the roots' PEM decoded) while a client's configuration is validated, throws it away, and
+/// builds the connector it uses at the first request: a quarter of a million instructions of every cold start's
+/// init for nothing (BENCHMARKS.md). This forwards everything but that check.
+#[derive(Debug)]
+struct ConnectOnUse(SharedHttpClient);
+
+impl HttpClient for ConnectOnUse {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        config: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_final_config(components, config)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The root certificates of AWS service endpoints.
@@ -96,6 +133,54 @@ mod tests {
     fn randomness_is_seeded_without_cpu_jitter() {
         // SAFETY: a pure query of aws-lc's compiled-in entropy configuration.
         assert_eq!(unsafe { aws_lc_sys::FIPS_is_entropy_cpu_jitter() }, 0);
+    }
+
+    /// An HTTP client that counts the configuration checks the SDK asks of it.
+    #[derive(Debug, Clone, Default)]
+    struct Counting(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl HttpClient for Counting {
+        fn http_connector(
+            &self,
+            _: &HttpConnectorSettings,
+            _: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            unreachable!("no request is made")
+        }
+
+        fn validate_base_client_config(
+            &self,
+            _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder,
+            _: &ConfigBag,
+        ) -> Result<(), BoxError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    /// Building an SQS client makes the SDK check its HTTP client's configuration (which, for the SDK's own
+    /// HTTPS client, builds a connector); behind `ConnectOnUse` nothing is built until a request.
+    #[cfg(feature = "sqs")]
+    #[test]
+    fn clients_build_no_connector_before_their_first_request() {
+        let client_with = |http: SharedHttpClient| {
+            let config = SdkConfig::builder()
+                .behavior_version(
+                    aws_smithy_runtime_api::client::behavior_version::BehaviorVersion::latest(),
+                )
+                .region(Region::new("us-east-1"))
+                .http_client(http)
+                .build();
+            aws_sdk_sqs::Client::new(&config)
+        };
+        let bare = Counting::default();
+        client_with(SharedHttpClient::new(bare.clone()));
+        assert_eq!(bare.0.load(std::sync::atomic::Ordering::Relaxed), 1);
+        let wrapped = Counting::default();
+        client_with(SharedHttpClient::new(ConnectOnUse(SharedHttpClient::new(
+            wrapped.clone(),
+        ))));
+        assert_eq!(wrapped.0.load(std::sync::atomic::Ordering::Relaxed), 0);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! TLS trusts only the roots AWS endpoints chain to (Amazon Root CA 1–4 and Starfield Services Root G2,
 //! `amazon-roots.pem`) instead of loading the system's whole trust store, which was most of a cold start's
 //! init time (BENCHMARKS.md). A custom `https://` endpoint gets the system roots as usual. The TLS connector
-//! is built at the first request only ([`ConnectOnUse`]).
+//! is built at the first request only (`ConnectOnUse`).
 
 use aws_credential_types::Credentials;
 use aws_smithy_async::rt::sleep::default_async_sleep;

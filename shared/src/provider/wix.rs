@@ -356,14 +356,14 @@ fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
     let members = Members(
         members
             .0
-            .iter()
+            .into_iter()
             .map(|(key, value)| {
                 let parsed = match key.as_str() {
                     "data" => data.as_deref(),
                     "identity" => identity.as_deref(),
                     _ => None,
                 };
-                (key.clone(), parsed.unwrap_or(value))
+                (key, parsed.unwrap_or(value))
             })
             .collect(),
     );

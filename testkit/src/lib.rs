@@ -4,6 +4,8 @@
 //! - [`runtime_api`]: an in-repo AWS Lambda Runtime API that runs the real function binaries as Lambda does.
 //! - [`deliveries`]: valid, authenticated sample deliveries of every kind (Wix ones signed with the test key).
 //! - [`load`]: a closed-loop HTTP/1.1 load generator for loopback.
+//! - [`per_delivery`]: the per-delivery work the benchmarks measure (the pipeline with a no-op queue, and its
+//!   references).
 //!
 //! Binaries: `hello` (the minimal `lambda_runtime` reference), `floor` (a bare axum server answering 200, the
 //! HTTP floor) and `measure` (cold start, memory, package size and `rollcall serve` throughput, as ratios
@@ -12,4 +14,5 @@
 pub mod aws;
 pub mod deliveries;
 pub mod load;
+pub mod per_delivery;
 pub mod runtime_api;

@@ -10,6 +10,7 @@
 //! - `sizes`: binary and zipped `bootstrap` sizes.
 //! - `serve`: `rollcall serve` (SQLite queue) against `floor` (bare axum) under the same closed-loop load.
 //! - `criterion`: the pipeline benchmarks' medians as ratios.
+//! - `instructions`: the same per-delivery work counted in instructions under callgrind (`ingest-loop`).
 
 use clap::{Parser, Subcommand};
 use rollcall::Kind;
@@ -84,6 +85,16 @@ enum Command {
         #[arg(long, default_value = "target/criterion")]
         results: PathBuf,
     },
+    /// Instructions per delivery (callgrind over `ingest-loop`) as ratios: the same work as `criterion`, counted
+    /// exactly and repeatably.
+    Instructions {
+        /// Deliveries counted (the difference between this many plus `base` and `base` alone).
+        #[arg(long, default_value_t = 200)]
+        deliveries: u64,
+        /// Deliveries of the baseline run, whose count (set-up, first-use work) is subtracted.
+        #[arg(long, default_value_t = 20)]
+        base: u64,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -114,6 +125,7 @@ fn main() -> std::process::ExitCode {
                 deliveries,
             } => serve(&dir, concurrency, seconds, warmup, deliveries).await,
             Command::Criterion { results } => criterion(&results),
+            Command::Instructions { deliveries, base } => instructions(&dir, deliveries, base),
             #[cfg(feature = "secrets-manager")]
             Command::Secrets { rounds } => secrets(&dir, cli.endpoint.as_deref(), rounds).await,
         }
@@ -1015,6 +1027,75 @@ fn criterion(results: &Path) -> Result<()> {
             "no criterion results under {}: run `cargo bench -p rollcall-testkit` first",
             results.display()
         ));
+    }
+    println!();
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------ instructions
+
+/// Instructions callgrind counts for `ingest-loop KIND WORK COUNT`.
+fn callgrind_instructions(dir: &Path, kind: Kind, work: &str, count: u64) -> Result<u64> {
+    let output = std::process::Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(binary_path_in(dir, "ingest-loop"))
+        .args([kind.binary(), work.to_owned(), count.to_string()])
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("valgrind (apt install valgrind): {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!(
+            "ingest-loop {} {work} under callgrind: {stderr}",
+            kind.binary()
+        ));
+    }
+    stderr
+        .lines()
+        .find_map(|line| {
+            line.split_once("Collected :")
+                .map(|(_, n)| n.trim().to_owned())
+        })
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("no instruction count in callgrind's output: {stderr}"))
+}
+
+fn instructions(dir: &Path, deliveries: u64, base: u64) -> Result<()> {
+    println!(
+        "### Per-delivery CPU (instructions per delivery, callgrind: {deliveries} deliveries after {base})\n"
+    );
+    println!("| kind | pipeline | bare parse | RS256 verify | ratio | goal | verdict |");
+    println!("| --- | --: | --: | --: | --: | --- | --- |");
+    for kind in Kind::ALL {
+        eprintln!("instructions: {}", kind.binary());
+        let per_delivery = |work: &str| -> Result<f64> {
+            let few = callgrind_instructions(dir, kind, work, base)?;
+            let many = callgrind_instructions(dir, kind, work, base + deliveries)?;
+            Ok(many.saturating_sub(few) as f64 / deliveries as f64)
+        };
+        let (pipeline, parse) = (per_delivery("pipeline")?, per_delivery("bare-parse")?);
+        let k = |n: f64| format!("{:.0} k", n / 1e3);
+        if kind.provider() == rollcall::Provider::Wix {
+            let verify = per_delivery("rs256-verify")?;
+            let ratio = (pipeline - verify) / parse;
+            println!(
+                "| {} | {} | {} | {} | (pipeline − verify) / parse = **{ratio:.2}** | ≤ verify + 2 × parse | {} |",
+                kind.binary(),
+                k(pipeline),
+                k(parse),
+                k(verify),
+                verdict(ratio, 2.0)
+            );
+        } else {
+            let ratio = pipeline / parse;
+            println!(
+                "| {} | {} | {} | | pipeline / parse = **{ratio:.2}** | ≤ 2 × parse | {} |",
+                kind.binary(),
+                k(pipeline),
+                k(parse),
+                verdict(ratio, 2.0)
+            );
+        }
     }
     println!();
     Ok(())

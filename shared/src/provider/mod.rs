@@ -113,6 +113,95 @@ pub(crate) fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
     }
 }
 
+/// Whether `compact`, valid JSON without whitespace between tokens, is already its own canonical JSON, i.e.
+/// [`write_canonical`] of its parse would give the same text: each object's keys strictly increasing (so no
+/// duplicates) and free of escapes, strings escaped only as serde_json escapes them, and numbers only integers of
+/// at most 18 characters other than `-0` (fractions, exponents and larger integers may be written back
+/// differently). One scan, no allocation but a stack of open containers. Conservative: `false` only means that
+/// the caller has to parse and re-serialize to find the canonical text.
+pub(crate) fn is_canonical(compact: &str) -> bool {
+    /// An open container: an array, or an object and its last key so far.
+    enum Open<'a> {
+        Array,
+        Object(Option<&'a [u8]>),
+    }
+    let bytes = compact.as_bytes();
+    let mut open: Vec<Open> = Vec::new();
+    let mut at_key = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => {
+                open.push(Open::Object(None));
+                at_key = true;
+            }
+            b'[' => {
+                open.push(Open::Array);
+                at_key = false;
+            }
+            b':' => at_key = false,
+            b'}' | b']' => {
+                open.pop();
+            }
+            b',' => at_key = matches!(open.last(), Some(Open::Object(_))),
+            b'"' => {
+                let start = i + 1;
+                let mut end = start;
+                loop {
+                    let Some(k) = memchr::memchr2(b'"', b'\\', &bytes[end..]) else {
+                        return false;
+                    };
+                    end += k;
+                    if bytes[end] == b'"' {
+                        break;
+                    }
+                    // serde_json writes these escapes and only these for the characters they stand for (other
+                    // control characters as `\u00xx`, which a sender may spell in upper case).
+                    if at_key
+                        || !matches!(
+                            bytes.get(end + 1),
+                            Some(b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f')
+                        )
+                    {
+                        return false;
+                    }
+                    end += 2;
+                }
+                if at_key {
+                    let key = &bytes[start..end];
+                    match open.last_mut() {
+                        Some(Open::Object(last)) if last.is_none_or(|last| last < key) => {
+                            *last = Some(key)
+                        }
+                        _ => return false,
+                    }
+                    at_key = false;
+                }
+                i = end;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i + 1 < bytes.len()
+                    && matches!(bytes[i + 1], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                let number = &bytes[start..=i];
+                if number.len() > 18
+                    || number == b"-0"
+                    || number.iter().any(|b| matches!(b, b'.' | b'e' | b'E'))
+                {
+                    return false;
+                }
+            }
+            b' ' | b'\n' | b'\r' | b'\t' => return false,
+            _ => {} // the letters of true, false and null
+        }
+        i += 1;
+    }
+    true
+}
+
 fn write_members<'a>(
     members: impl Iterator<Item = (&'a String, &'a serde_json::Value)>,
     out: &mut Vec<u8>,
@@ -209,6 +298,154 @@ fn body_text(body: &[u8]) -> Result<&str, Unparsable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A JSON document as a sender may write it: keys in any order and repeated, numbers in any spelling,
+    /// strings escaped as serde_json does or otherwise (`\/`, `\u00e9`, upper-case hex).
+    #[derive(Debug, Clone)]
+    enum Doc {
+        Literal(&'static str),
+        Str(String, bool),
+        Array(Vec<Doc>),
+        Object(Vec<(String, bool, Doc)>),
+    }
+
+    fn write_doc(doc: &Doc, out: &mut String) {
+        let write_string = |text: &str, plain: bool, out: &mut String| {
+            if plain {
+                out.push_str(&serde_json::to_string(text).unwrap());
+                return;
+            }
+            out.push('"');
+            for c in text.chars() {
+                match c {
+                    '/' => out.push_str("\\/"),
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    c if (c as u32) < 0x20 || !c.is_ascii() => {
+                        let mut units = [0; 2];
+                        for unit in c.encode_utf16(&mut units) {
+                            out.push_str(&format!("\\u{unit:04X}"));
+                        }
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        };
+        match doc {
+            Doc::Literal(text) => out.push_str(text),
+            Doc::Str(text, plain) => write_string(text, *plain, out),
+            Doc::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_doc(item, out);
+                }
+                out.push(']');
+            }
+            Doc::Object(members) => {
+                out.push('{');
+                for (i, (key, plain, item)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_string(key, *plain, out);
+                    out.push(':');
+                    write_doc(item, out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    fn short_integers_only(value: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match value {
+            Value::Number(n) => n.as_i64().is_some_and(|n| n.unsigned_abs() < 10u64.pow(17)),
+            Value::Array(items) => items.iter().all(short_integers_only),
+            Value::Object(map) => map.values().all(short_integers_only),
+            _ => true,
+        }
+    }
+
+    fn doc() -> impl Strategy<Value = Doc> {
+        let text = "[a-c\"\\\\/\n\t\u{1}é€😀]{0,4}";
+        let leaf = prop_oneof![
+            prop::sample::select(vec![
+                "null",
+                "true",
+                "false",
+                "0",
+                "-0",
+                "7",
+                "-12",
+                "1.5",
+                "1.50",
+                "2e3",
+                "1E-2",
+                "-0.0",
+                "123456789012345678",
+                "1234567890123456789",
+                "18446744073709551615",
+                "-9223372036854775809",
+                "100000000000000000000",
+            ])
+            .prop_map(Doc::Literal),
+            (text, any::<bool>()).prop_map(|(t, plain)| Doc::Str(t, plain)),
+        ];
+        leaf.prop_recursive(5, 48, 5, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Doc::Array),
+                prop::collection::vec((text, any::<bool>(), inner), 0..5).prop_map(Doc::Object),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A text taken as canonical is exactly what parsing and writing it canonically gives: the Omerlo id of
+        /// a body does not depend on which way it was computed.
+        #[test]
+        fn a_text_taken_as_canonical_is_canonical(doc in doc()) {
+            let mut text = String::new();
+            write_doc(&doc, &mut text);
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let mut canonical = Vec::new();
+            write_canonical(&value, &mut canonical);
+            let canonical = String::from_utf8(canonical).unwrap();
+            if is_canonical(&text) {
+                prop_assert_eq!(&text, &canonical);
+            }
+            // Canonical text of short integers and strings without escapes is recognized: the short way is taken.
+            if !canonical.contains('\\') && short_integers_only(&value) {
+                prop_assert!(is_canonical(&canonical), "{}", canonical);
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_text_is_recognized_and_other_text_is_not() {
+        assert!(is_canonical(
+            r#"{"a":[1,-2,{"b":"x\"y\n","c":null}],"b":true,"ba":"é"}"#
+        ));
+        for text in [
+            r#"{"b":1,"a":2}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":1.0}"#,
+            r#"{"a":-0}"#,
+            r#"{"a":"\/"}"#,
+            r#"{"a":"\u00e9"}"#,
+            r#"{"a\n":1}"#,
+            r#"{"a": 1}"#,
+            r#"[12345678901234567890]"#,
+        ] {
+            assert!(!is_canonical(text), "{text}");
+        }
+    }
 
     #[test]
     fn canonical_json_sorts_keys_and_drops_whitespace() {

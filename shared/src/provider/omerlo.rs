@@ -2,7 +2,7 @@
 //! Delivered as JSON `{"event_name": …, "data": {…}}` with the configured key in `x-api-key`. The envelope has no
 //! event id, so the message id is a UUIDv5 over the kind and the canonical JSON of the body.
 
-use super::{Unparsable, original, single_header, write_canonical};
+use super::{Unparsable, is_canonical, original, single_header, write_canonical};
 use crate::config::ApiKeys;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
@@ -204,26 +204,13 @@ pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), Au
 /// Reads a body as a change of the Omerlo `kind`.
 pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     let original = original(body)?;
-    // The compacted body is valid JSON (`original` checked it) and quicker to parse than a pretty one.
-    let value: serde_json::Value = serde_json::from_str(original.get())
-        .map_err(|e| Unparsable::new(format!("body does not parse: {e}")))?;
-    let name = value.get("event_name").and_then(|n| n.as_str());
-    match name {
-        Some(name) if name == kind.wire_name() => {}
-        Some(name) => {
-            return Err(Unparsable::new(format!(
-                "event_name `{name}` delivered to the route of `{}`",
-                kind.wire_name()
-            )));
-        }
-        None => return Err(Unparsable::new("no event_name")),
-    }
-    let id = message_id(kind, &value, original.get().len());
-    let shape =
-        |e: serde_json::Error| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name()));
+    // The compacted body is valid JSON (`original` checked it) and quicker to parse than a pretty one. The typed
+    // delivery is read from the text itself; a delivery it does not fit is looked at again for the reason.
+    let text = original.get();
+    let id = message_id(kind, text)?;
 
     if kind == Kind::OmerloEventInvitationCreated {
-        let delivery: Delivery<InvitationData> = serde_json::from_value(value).map_err(shape)?;
+        let delivery: Delivery<InvitationData> = typed(kind, text)?;
         let InvitationData { event, invitation } = delivery.data;
         return Ok(Change {
             id,
@@ -247,7 +234,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         });
     }
 
-    let delivery: Delivery<ParticipantData> = serde_json::from_value(value).map_err(shape)?;
+    let delivery: Delivery<ParticipantData> = typed(kind, text)?;
     let ParticipantData {
         event,
         participant,
@@ -280,13 +267,45 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     })
 }
 
-/// The message id: UUIDv5 in [`ID_NAMESPACE`] over `{message type}\n{canonical JSON of the body}`.
-fn message_id(kind: Kind, body: &serde_json::Value, compact_len: usize) -> String {
-    let mut name = Vec::with_capacity(kind.message_type().len() + 1 + compact_len);
+/// The delivery of `kind` in the compacted body `text`. A body that is not one, such as a delivery of another
+/// kind sent to this kind's route, is read again as JSON to say why.
+fn typed<D: serde::de::DeserializeOwned>(
+    kind: Kind,
+    text: &str,
+) -> Result<Delivery<D>, Unparsable> {
+    let wrong = |e: serde_json::Error| {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        match value.get("event_name").and_then(|n| n.as_str()) {
+            None => Unparsable::new("no event_name"),
+            Some(name) if name != kind.wire_name() => Unparsable::new(format!(
+                "event_name `{name}` delivered to the route of `{}`",
+                kind.wire_name()
+            )),
+            Some(_) => Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name())),
+        }
+    };
+    let delivery: Delivery<D> = serde_json::from_str(text).map_err(wrong)?;
+    if delivery.event_name != kind.wire_name() {
+        return Err(wrong(serde::de::Error::custom("another kind")));
+    }
+    Ok(delivery)
+}
+
+/// The message id: UUIDv5 in [`ID_NAMESPACE`] over `{message type}\n{canonical JSON of the body}`, where
+/// `compact` is the body without whitespace between tokens. A body that is canonical already (Omerlo sends keys
+/// in order) is hashed as it is; any other is parsed and written canonically first: the same id either way.
+fn message_id(kind: Kind, compact: &str) -> Result<String, Unparsable> {
+    let mut name = Vec::with_capacity(kind.message_type().len() + 1 + compact.len());
     name.extend_from_slice(kind.message_type().as_bytes());
     name.push(b'\n');
-    write_canonical(body, &mut name);
-    uuid_v5(&ID_NAMESPACE, &name)
+    if is_canonical(compact) {
+        name.extend_from_slice(compact.as_bytes());
+    } else {
+        let value: serde_json::Value = serde_json::from_str(compact)
+            .map_err(|e| Unparsable::new(format!("body does not parse: {e}")))?;
+        write_canonical(&value, &mut name);
+    }
+    Ok(uuid_v5(&ID_NAMESPACE, &name))
 }
 
 fn source(event: Option<&Event>, person: Option<&Person>) -> Result<String, Unparsable> {
@@ -373,8 +392,59 @@ mod tests {
                 "74b357d7-e355-561b-ba21-599a74d0eabd",
             ),
         ] {
+            let compact = original(body.as_bytes()).unwrap();
+            assert!(
+                is_canonical(compact.get()),
+                "Omerlo sends its keys in order"
+            );
+            assert_eq!(message_id(kind, compact.get()).unwrap(), id);
+            // The same body with its keys in another order (serde_json's `Value` sorts them; this reverses the
+            // top level) takes the long way, to the same id.
             let value: serde_json::Value = serde_json::from_str(body).unwrap();
-            assert_eq!(message_id(kind, &value, body.len()), id);
+            let reversed = format!(
+                "{{{}}}",
+                value
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .rev()
+                    .map(|(k, v)| format!("{}:{v}", serde_json::Value::from(k.as_str())))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            assert!(!is_canonical(&reversed));
+            assert_eq!(message_id(kind, &reversed).unwrap(), id);
         }
+    }
+
+    #[test]
+    fn a_delivery_that_does_not_fit_says_why() {
+        let participant = include_str!("../../tests/fixtures/omerlo-participant-created.json");
+        let invitation = include_str!("../../tests/fixtures/omerlo-event-invitation-created.json");
+        let removed = participant.replacen("participant_created", "participant_removed", 1);
+        let reason = |kind, body: &str| parse(kind, body.as_bytes()).unwrap_err().0;
+        assert_eq!(
+            reason(Kind::OmerloParticipantCreated, invitation),
+            "event_name `event_invitation_created` delivered to the route of `participant_created`"
+        );
+        // Same shape, other kind: the name alone tells them apart.
+        assert_eq!(
+            reason(Kind::OmerloParticipantCreated, &removed),
+            "event_name `participant_removed` delivered to the route of `participant_created`"
+        );
+        assert!(parse(Kind::OmerloParticipantRemoved, removed.as_bytes()).is_ok());
+        for body in [r#"{"data":{}}"#, r#"{"event_name":7,"data":{}}"#] {
+            assert_eq!(
+                reason(Kind::OmerloParticipantCreated, body),
+                "no event_name"
+            );
+        }
+        assert!(
+            reason(
+                Kind::OmerloParticipantCreated,
+                r#"{"event_name":"participant_created","data":{"person":null}}"#
+            )
+            .starts_with("not a participant_created delivery: missing field `participant`"),
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The per-delivery work of BENCHMARKS.md, shared by the criterion benchmarks (`benches/pipeline.rs`) and the
 //! instruction counts of `measure instructions` (the `ingest-loop` binary under callgrind): the whole pipeline
 //! on a kind's sample delivery with a queue that stores nothing, and its references, the bare parse of the same
-//! content and, for Wix, the bare RS256 check of the token.
+//! content and, for Wix, the bare RS256 check of the token and the bare parse of every JSON layer it nests.
 
 use crate::deliveries::{self, WixSigner};
 use base64::Engine as _;
@@ -62,6 +62,29 @@ impl Sample {
     /// The bare parse: `serde_json::from_slice::<serde_json::Value>` of [`Sample::json`].
     pub fn bare_parse(&self) -> serde_json::Value {
         serde_json::from_slice(black_box(&self.json)).expect("JSON")
+    }
+
+    /// The bare parse of every JSON layer of a Wix delivery: [`Sample::bare_parse`], then each string in it that
+    /// holds a JSON object parsed in turn (the claim `data`, then its `data` and `identity`); `None` for other
+    /// providers, whose bodies nest nothing.
+    pub fn bare_parse_nested(&self) -> Option<serde_json::Value> {
+        fn unnest(value: &mut serde_json::Value) {
+            match value {
+                serde_json::Value::String(text) if text.starts_with('{') => {
+                    *value = serde_json::from_str(text).expect("nested JSON");
+                    unnest(value);
+                }
+                serde_json::Value::Object(map) => map.values_mut().for_each(unnest),
+                serde_json::Value::Array(items) => items.iter_mut().for_each(unnest),
+                _ => {}
+            }
+        }
+        if self.kind.provider() != Provider::Wix {
+            return None;
+        }
+        let mut value = self.bare_parse();
+        unnest(&mut value);
+        Some(value)
     }
 
     /// The bare RS256 check of a Wix token (`jsonwebtoken::crypto::verify`); `None` for other providers.

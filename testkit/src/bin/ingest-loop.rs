@@ -1,5 +1,5 @@
-//! `ingest-loop KIND WORK COUNT`: does one piece of per-delivery work (`pipeline`, `bare-parse` or
-//! `rs256-verify`, see `rollcall_testkit::per_delivery`) COUNT times on the sample delivery of the kind named by
+//! `ingest-loop KIND WORK COUNT`: does one piece of per-delivery work (`pipeline`, `bare-parse`, and for Wix
+//! `bare-parse-nested` or `rs256-verify`, see `rollcall_testkit::per_delivery`) COUNT times on the sample delivery of the kind named by
 //! its binary (e.g. `omerlo-participant-created`). `measure instructions` runs it under callgrind at two counts
 //! and takes the difference, so that set-up is not counted.
 
@@ -12,7 +12,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [kind, work, count] = args.as_slice() else {
-        eprintln!("usage: ingest-loop KIND pipeline|bare-parse|rs256-verify COUNT");
+        eprintln!(
+            "usage: ingest-loop KIND pipeline|bare-parse|bare-parse-nested|rs256-verify COUNT"
+        );
         return ExitCode::FAILURE;
     };
     let (Some(kind), Ok(count)) = (Kind::from_binary(kind), count.parse::<u64>()) else {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         match work.as_str() {
             "pipeline" => runtime.block_on(per_delivery::ingest(&pipeline, &sample)),
             "bare-parse" => drop(black_box(sample.bare_parse())),
+            "bare-parse-nested" if sample.bare_parse_nested().is_some() => {}
             "rs256-verify" if sample.rs256_verify() == Some(true) => {}
             _ => {
                 eprintln!("`{work}` is not a work of {}", kind.binary());

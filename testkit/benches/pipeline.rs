@@ -1,9 +1,9 @@
 //! Per-delivery CPU, per kind: the whole pipeline (`Pipeline::ingest`: authenticate, parse, normalize, and the
 //! serialization of the message to its queue body, done by a no-op queue) against the bare parse of the same
 //! content (`serde_json::from_slice::<serde_json::Value>`): the body for Omerlo and Mighty Networks, the token's
-//! decoded claims for Wix (a JWT is not JSON). For Wix also a bare RS256 signature check of the token and the bare
-//! parse of every JSON layer the claims nest (`bare_parse_nested`). The work
-//! itself is `rollcall_testkit::per_delivery`, which `measure instructions` counts too.
+//! decoded claims for Wix (a JWT is not JSON). For Wix also a bare RS256 signature check of the token and the
+//! bare parse of every JSON layer the claims nest (`bare_parse_nested`). The work itself is
+//! `rollcall_testkit::per_delivery`, which `measure instructions` counts too.
 //!
 //! Groups are named after the kind's binary; functions `pipeline`, `bare_parse`, `bare_parse_nested` and
 //! `rs256_verify`.

@@ -1,7 +1,7 @@
 //! `ingest-loop KIND WORK COUNT`: does one piece of per-delivery work (`pipeline`, `bare-parse`, and for Wix
-//! `bare-parse-nested` or `rs256-verify`, see `rollcall_testkit::per_delivery`) COUNT times on the sample delivery of the kind named by
-//! its binary (e.g. `omerlo-participant-created`). `measure instructions` runs it under callgrind at two counts
-//! and takes the difference, so that set-up is not counted.
+//! `bare-parse-nested` or `rs256-verify`, see `rollcall_testkit::per_delivery`) COUNT times on the sample
+//! delivery of the kind named by its binary (e.g. `omerlo-participant-created`). `measure instructions` runs it
+//! under callgrind at two counts and takes the difference, so that set-up is not counted.
 
 use rollcall::Kind;
 use rollcall_testkit::deliveries::WixSigner;

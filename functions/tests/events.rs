@@ -8,7 +8,6 @@ use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// The answer a file's name asks for: `NAME.json` queued, `NAME.quarantined.json`, `NAME.<status>.json`.
 fn expected(path: &Path) -> (u16, Option<&'static str>) {
@@ -43,7 +42,7 @@ fn events() -> BTreeMap<Kind, Vec<(PathBuf, Value)>> {
 }
 
 async fn sqs(endpoint: &str) -> (aws_sdk_sqs::Client, String, String) {
-    let client = aws::sqs(endpoint, Duration::from_secs(5));
+    let client = aws::sqs(endpoint, aws::SETUP_DEADLINE);
     let (fifo, quarantine) = aws::create_queues(&client).await;
     (client, fifo, quarantine)
 }
@@ -176,4 +175,58 @@ async fn without_queue_configuration_a_function_answers_503_naming_it() {
         other => panic!("{other:?}"),
     }
     function.kill().await.unwrap();
+}
+
+/// The personal data a delivery carries (names, e-mail addresses, phone numbers): what a log must never show.
+fn personal_data(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(members) => {
+            for (key, value) in members {
+                match value.as_str() {
+                    Some(text)
+                        if ["first_name", "last_name", "email", "phone"].contains(&&**key) =>
+                    {
+                        found.push(text.to_owned())
+                    }
+                    _ => personal_data(value, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| personal_data(item, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn even_at_trace_a_function_logs_no_key_and_no_personal_data() {
+    let Some(endpoint) = endpoint() else { return };
+    let (_client, fifo, quarantine) = sqs(&endpoint).await;
+    let mut env = function_env(&endpoint, &fifo, &quarantine);
+    // At TRACE, lambda_runtime logs each raw event (headers, body) and the SDK each request it sends.
+    env.push(("AWS_LAMBDA_LOG_LEVEL", "TRACE".into()));
+    let api = RuntimeApi::start().await;
+    let kind = Kind::OmerloParticipantCreated;
+    let mut function = api.spawn(&kind.binary(), &env);
+    let event =
+        std::fs::read_to_string(repo().join("events/omerlo-participant-created.json")).unwrap();
+    match api.invoke(event.as_bytes()).await {
+        Outcome::Response(response) => assert_eq!(response["statusCode"], 200, "{response}"),
+        other => panic!("{other:?}"),
+    }
+    function.start_kill().unwrap();
+    let output = function.wait_with_output().await.unwrap();
+    let logs = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    assert!(logs.contains("queued"), "the outcome is logged: {logs}");
+    assert!(logs.contains("DEBUG"), "debug records still are: {logs}");
+    let event: Value = serde_json::from_str(&event).unwrap();
+    let key = event["headers"]["x-api-key"].as_str().unwrap();
+    let mut secrets = vec![key.to_owned()];
+    personal_data(
+        &serde_json::from_str(event["body"].as_str().unwrap()).unwrap(),
+        &mut secrets,
+    );
+    assert!(secrets.len() >= 4, "{secrets:?}");
+    for secret in &secrets {
+        assert!(!logs.contains(secret), "`{secret}` in the logs:\n{logs}");
+    }
 }

@@ -61,7 +61,10 @@ fn init_logging() {
 }
 
 /// The level of `AWS_LAMBDA_LOG_LEVEL` (what `LoggingConfig.ApplicationLogLevel` sets; `FATAL` is `ERROR`),
-/// else of `RUST_LOG`, else `INFO`; an unknown value is `INFO`.
+/// else of `RUST_LOG`, else `INFO`; an unknown value is `INFO`. `TRACE` is read as `DEBUG`: at that level
+/// `lambda_runtime` logs every raw event (the API key headers, the bodies) and the SDK every request it sends
+/// (the messages), so it would put secrets and personal data in the logs. Release builds also compile `trace`
+/// events out (the workspace's `tracing` dependency).
 fn log_level(var: impl Fn(&str) -> Option<String>) -> LevelFilter {
     var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|| var("RUST_LOG"))
@@ -70,6 +73,7 @@ fn log_level(var: impl Fn(&str) -> Option<String>) -> LevelFilter {
             level => level.parse().ok(),
         })
         .unwrap_or(LevelFilter::INFO)
+        .min(LevelFilter::DEBUG)
 }
 
 /// Serves one API Gateway request through the pipeline.
@@ -178,6 +182,10 @@ mod tests {
         assert_eq!(
             log_level(env(&[("RUST_LOG", "rollcall=debug")])),
             LevelFilter::INFO
+        );
+        assert_eq!(
+            log_level(env(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE")])),
+            LevelFilter::DEBUG
         );
     }
 }

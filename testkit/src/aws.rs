@@ -33,16 +33,21 @@ pub fn lookup(endpoint: &str) -> impl Fn(&str) -> Option<String> + use<> {
     }
 }
 
+/// How long the tests' own clients (queue set-up, reading back what a test sent) wait for moto. The tests of
+/// a file run in parallel, and while one loads moto on the 2 cores a `CreateQueue` of another has been seen to
+/// take over 5 s. What rollcall itself is allowed is set by each test.
+pub const SETUP_DEADLINE: Duration = Duration::from_secs(30);
+
 /// An SQS client for `endpoint` whose operations give up after `deadline`.
 pub fn sqs(endpoint: &str, deadline: Duration) -> aws_sdk_sqs::Client {
     rollcall::queue::sqs::client_from_lookup(lookup(endpoint), deadline)
 }
 
-/// A DynamoDB client for `endpoint`.
+/// A DynamoDB client for `endpoint`, for set-up and checks ([`SETUP_DEADLINE`]).
 pub fn dynamodb(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&rollcall::aws::sdk_config_from_lookup(
         lookup(endpoint),
-        Duration::from_secs(5),
+        SETUP_DEADLINE,
     ))
 }
 

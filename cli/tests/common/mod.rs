@@ -288,9 +288,7 @@ async fn relay(
 
 /// Creates a FIFO messages queue and a standard quarantine queue on the loopback SQS server.
 pub async fn create_queues(endpoint: &str) -> (String, String) {
-    // Set-up only: the tests in a file run in parallel, and while one loads moto on the 2 cores a CreateQueue
-    // of another has been seen to take over 5 s. What rollcall itself is allowed is set by each test.
-    let client = rollcall_testkit::aws::sqs(endpoint, std::time::Duration::from_secs(30));
+    let client = rollcall_testkit::aws::sqs(endpoint, rollcall_testkit::aws::SETUP_DEADLINE);
     rollcall_testkit::aws::create_queues(&client).await
 }
 

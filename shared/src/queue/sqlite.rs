@@ -1,7 +1,8 @@
 //! The embedded queue: one SQLite file (mode 0600) holding the messages, the quarantine and the
 //! de-duplication ids, for running Rollcall on one machine without AWS. Durable in the full sense: an answer
 //! comes only after a `synchronous=FULL` commit. Concurrent requests share commits: one writer thread takes
-//! every job waiting and commits them together, so one fsync serves many deliveries.
+//! every job waiting and commits them together, so one fsync serves many deliveries. Checkpoints (copying the
+//! write-ahead log into the database file, and its fsync) run on a thread of their own, off the commit path.
 
 use super::{Inbox, Lane, Published, Queue, QueueError, Received};
 use crate::message::Message;
@@ -74,11 +75,22 @@ impl SqliteQueue {
         writer
             .execute_batch(SCHEMA)
             .map_err(|e| unavailable("cannot prepare", &e))?;
+        // The writer never checkpoints: SQLite's automatic checkpoint would run inside the commit that crosses
+        // its threshold, and every delivery waiting for the next commit would wait for it (BENCHMARKS.md).
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(|e| unavailable("cannot prepare", &e))?;
+        let checkpointer = connect(path).map_err(|e| unavailable("cannot open", &e))?;
         let reader = connect(path).map_err(|e| unavailable("cannot open", &e))?;
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        let (committed, commits) = std::sync::mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("rollcall-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpointer, commits))
+            .map_err(|e| unavailable("cannot start the checkpointer for", &e))?;
         std::thread::Builder::new()
             .name("rollcall-sqlite-writer".into())
-            .spawn(move || write_loop(writer, queue, dedup_window))
+            .spawn(move || write_loop(writer, queue, committed, dedup_window))
             .map_err(|e| unavailable("cannot start the writer for", &e))?;
         Ok(SqliteQueue {
             jobs,
@@ -266,10 +278,34 @@ fn connect(path: &Path) -> rusqlite::Result<Connection> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // After a burst, the log file is cut back to this size once a checkpoint has emptied it.
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
     Ok(conn)
 }
 
-fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, dedup_window: Duration) {
+/// The write-ahead log's size once a checkpoint has emptied it (bytes).
+const WAL_SIZE_LIMIT: i64 = 64 << 20;
+
+/// Checkpoints after commits, as often as they complete: commits made during one checkpoint are taken by the
+/// next. `PASSIVE` never blocks the writer. Ends with a last checkpoint when the writer stops.
+fn checkpoint_loop(conn: Connection, commits: std::sync::mpsc::Receiver<()>) {
+    let checkpoint = || {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "SQLite checkpoint failed; the next commit retries it");
+        }
+    };
+    while commits.recv().is_ok() {
+        checkpoint();
+    }
+    checkpoint();
+}
+
+fn write_loop(
+    mut conn: Connection,
+    mut jobs: mpsc::Receiver<Job>,
+    committed: std::sync::mpsc::SyncSender<()>,
+    dedup_window: Duration,
+) {
     let mut last_purge = 0;
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
@@ -284,6 +320,10 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, dedup_window:
         let outcome = commit(&mut conn, &batch, now, horizon, now - last_purge > 60_000);
         if outcome.is_ok() && now - last_purge > 60_000 {
             last_purge = now;
+        }
+        if outcome.is_ok() {
+            // A checkpoint is already due when the channel is full: this commit joins it.
+            let _ = committed.try_send(());
         }
         let results = outcome.unwrap_or_else(|e| {
             tracing::error!(error = %e, "SQLite commit failed");
@@ -345,4 +385,32 @@ fn commit(
     }
     tx.commit()?;
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn commits_reach_the_database_file_through_the_checkpointer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.db");
+        let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+        // 8 MiB: twice SQLite's automatic checkpoint threshold, which the writer does not use.
+        let body = "x".repeat(4096);
+        for _ in 0..2048 {
+            let body = body.clone();
+            let stored = queue.submit(|done| Job::Quarantine { body, done }).await;
+            assert!(matches!(stored, Ok(Published::Stored)));
+        }
+        let database_size = || std::fs::metadata(&path).unwrap().len();
+        for _ in 0..200 {
+            if database_size() > 8 << 20 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(database_size() > 8 << 20, "{} bytes", database_size());
+        drop(queue);
+    }
 }

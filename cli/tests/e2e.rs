@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use rollcall::{Kind, Message};
+use rollcall_testkit::deliveries::sensitive_values;
 use std::process::Command;
 use std::time::{Duration, Instant};
 

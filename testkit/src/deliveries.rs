@@ -34,6 +34,41 @@ pub fn kind_fixture(kind: Kind) -> Value {
     fixture(&format!("{}.json", kind.binary()))
 }
 
+/// The personal data and secrets the fixtures and `events/` carry: none may appear in a log line.
+pub fn sensitive_values() -> Vec<String> {
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, item) in map {
+                    let personal = ["email", "phone", "first_name", "last_name", "name"]
+                        .contains(&key.as_str());
+                    match item {
+                        Value::String(text)
+                            if personal && text.len() > 3 && !text.starts_with('<') =>
+                        {
+                            out.push(text.clone())
+                        }
+                        _ => walk(item, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = vec![OMERLO_KEY.to_owned(), MIGHTY_KEY.to_owned()];
+    for kind in Kind::ALL {
+        let mut found = Vec::new();
+        walk(&kind_fixture(kind), &mut found);
+        // Event and space names are not personal; people's are.
+        found.retain(|v| !v.contains("Meetup") && !v.contains("Ale") && !v.contains("Event with"));
+        out.extend(found);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The test public key Wix deliveries are verified with (`events/wix-test-key.pub.pem`).
 pub fn wix_public_key() -> String {
     std::fs::read_to_string(repo().join("events/wix-test-key.pub.pem")).expect("test public key")

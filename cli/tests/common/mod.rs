@@ -10,7 +10,7 @@ use hyper_util::rt::TokioExecutor;
 use rollcall::Kind;
 pub use rollcall_testkit::aws::endpoint as aws_endpoint;
 pub use rollcall_testkit::deliveries::repo;
-use rollcall_testkit::deliveries::{WixSigner, headers, kind_fixture as fixture, unique_body};
+use rollcall_testkit::deliveries::{WixSigner, headers, unique_body};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -305,42 +305,4 @@ pub fn sqs_env<'a>(
         ("ROLLCALL_QUEUE", fifo),
         ("ROLLCALL_QUARANTINE_QUEUE", quarantine),
     ]
-}
-
-/// The personal data and secrets the fixtures and `events/` carry: none may appear in a log line.
-pub fn sensitive_values() -> Vec<String> {
-    fn walk(value: &Value, out: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                for (key, item) in map {
-                    let personal = ["email", "phone", "first_name", "last_name", "name"]
-                        .contains(&key.as_str());
-                    match item {
-                        Value::String(text)
-                            if personal && text.len() > 3 && !text.starts_with('<') =>
-                        {
-                            out.push(text.clone())
-                        }
-                        _ => walk(item, out),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-            _ => {}
-        }
-    }
-    let mut out = vec![
-        "rollcall-dev-omerlo-key".to_owned(),
-        "rollcall-dev-mighty-networks-key".to_owned(),
-    ];
-    for kind in Kind::ALL {
-        let mut found = Vec::new();
-        walk(&fixture(kind), &mut found);
-        // Event and space names are not personal; people's are.
-        found.retain(|v| !v.contains("Meetup") && !v.contains("Ale") && !v.contains("Event with"));
-        out.extend(found);
-    }
-    out.sort();
-    out.dedup();
-    out
 }

@@ -317,11 +317,12 @@ fn write_loop(
         }
         let now = now_ms();
         let horizon = now - dedup_window.as_millis() as i64;
-        let outcome = commit(&mut conn, &batch, now, horizon, now - last_purge > 60_000);
-        if outcome.is_ok() && now - last_purge > 60_000 {
-            last_purge = now;
-        }
+        let purge = now - last_purge > 60_000;
+        let outcome = commit(&mut conn, &batch, now, horizon, purge);
         if outcome.is_ok() {
+            if purge {
+                last_purge = now;
+            }
             // A checkpoint is already due when the channel is full: this commit joins it.
             let _ = committed.try_send(());
         }

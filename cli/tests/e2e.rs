@@ -185,7 +185,13 @@ fn serve_and_drain_through_sqs() {
     // The loopback stand-in for SQS may be busy with other tests; this test is about the path, not the deadline.
     env.push(("ROLLCALL_QUEUE_DEADLINE_MS", "10000"));
     let dir = tempfile::tempdir().unwrap();
-    let server = serve(dir.path(), &["--dev"], &env);
+    // At the finest level, where the SDK logs each request and response it sends and receives (test builds keep
+    // `trace`): still no secret and no personal data in the logs.
+    let server = serve(
+        dir.path(),
+        &["--dev"],
+        &[env.as_slice(), &[("ROLLCALL_LOG", "trace")]].concat(),
+    );
     let sent = rollcall(
         dir.path(),
         &["send", events_dir().to_str().unwrap(), "--to", &server.url],
@@ -200,6 +206,14 @@ fn serve_and_drain_through_sqs() {
         drain(dir.path(), &["--quarantine"], &env).len(),
         event_files("quarantined")
     );
+    let logs = server.logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("\"level\":\"TRACE\"") && logs.contains("AmazonSQS.SendMessage"),
+        "the SDK's requests are logged: {logs}"
+    );
+    for value in &sensitive_values() {
+        assert!(!logs.contains(value.as_str()), "the logs contain {value:?}");
+    }
 }
 
 #[test]

@@ -182,7 +182,7 @@ async fn even_at_trace_a_function_logs_no_key_and_no_personal_data() {
     let Some(endpoint) = endpoint() else { return };
     let (_client, fifo, quarantine) = sqs(&endpoint).await;
     let mut env = function_env(&endpoint, &fifo, &quarantine);
-    // At TRACE, lambda_runtime logs each raw event (headers, body) and the SDK each request it sends.
+    // At TRACE, lambda_runtime logs each raw event (headers, body).
     env.push(("AWS_LAMBDA_LOG_LEVEL", "TRACE".into()));
     let api = RuntimeApi::start().await;
     let kind = Kind::OmerloParticipantCreated;

@@ -62,8 +62,8 @@ fn init_logging() {
 
 /// The level of `AWS_LAMBDA_LOG_LEVEL` (what `LoggingConfig.ApplicationLogLevel` sets; `FATAL` is `ERROR`),
 /// else of `RUST_LOG`, else `INFO`; an unknown value is `INFO`. `TRACE` is read as `DEBUG`: at that level
-/// `lambda_runtime` logs every raw event (the API key headers, the bodies) and the SDK every request it sends
-/// (the messages), so it would put secrets and personal data in the logs. Release builds also compile `trace`
+/// `lambda_runtime` logs every raw event (the API key headers, the bodies), so it would put secrets and personal
+/// data in the logs. Release builds also compile `trace`
 /// events out (the workspace's `tracing` dependency).
 fn log_level(var: impl Fn(&str) -> Option<String>) -> LevelFilter {
     var("AWS_LAMBDA_LOG_LEVEL")

@@ -1,4 +1,5 @@
-//! What the functions' release packages are built with, read off their resolved build graph (`cargo tree`).
+//! What the functions' release packages are built with, read off their resolved build graph (`cargo tree`,
+//! `cargo metadata`).
 
 use std::process::Command;
 
@@ -42,5 +43,46 @@ fn release_packages_compile_trace_events_out() {
     assert!(
         !features.iter().any(|f| f.starts_with("max_level_")),
         "{features:?}"
+    );
+}
+
+/// A `1.94.1`-style version as numbers (a missing part is 0).
+fn version(text: &str) -> Vec<u64> {
+    let mut parts: Vec<u64> = text.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+    parts.resize(3, 0);
+    parts
+}
+
+#[test]
+fn the_declared_rust_version_builds_every_dependency() {
+    // The workspace's `rust-version` is the toolchain the README asks for; a dependency that needs a newer one
+    // would fail a user's build with that toolchain, however green this machine's newer compiler is.
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("metadata JSON");
+    let packages = metadata["packages"].as_array().expect("packages");
+    let declared = packages
+        .iter()
+        .find(|p| p["name"] == "rollcall-functions")
+        .and_then(|p| p["rust_version"].as_str())
+        .expect("rollcall-functions declares a rust-version");
+    let too_new: Vec<String> = packages
+        .iter()
+        .filter_map(|p| Some((p["name"].as_str()?, p["rust_version"].as_str()?)))
+        .filter(|(_, needs)| version(needs) > version(declared))
+        .map(|(name, needs)| format!("{name} needs {needs}"))
+        .collect();
+    assert!(
+        too_new.is_empty(),
+        "rust-version {declared} is too old: {too_new:?}"
     );
 }

@@ -3,27 +3,38 @@
 
 use std::process::Command;
 
-/// The features `tracing` is built with for `rollcall-functions`.
-fn tracing_features() -> Vec<String> {
+/// What `cargo ARGS --locked --offline` prints, run in this package; fails the test if cargo does.
+fn cargo(args: &[&str]) -> Vec<u8> {
     let output = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--package",
-            "rollcall-functions",
-            "--edges",
-            "normal",
-        ])
-        .args(["--invert", "tracing", "--depth", "0", "--format", "{f}"])
+        .args(args)
         .args(["--locked", "--offline"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
-        .expect("cargo tree runs");
+        .expect("cargo runs");
     assert!(
         output.status.success(),
-        "{}",
+        "cargo {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout)
+    output.stdout
+}
+
+/// The features `tracing` is built with for `rollcall-functions`.
+fn tracing_features() -> Vec<String> {
+    let tree = cargo(&[
+        "tree",
+        "--package",
+        "rollcall-functions",
+        "--edges",
+        "normal",
+        "--invert",
+        "tracing",
+        "--depth",
+        "0",
+        "--format",
+        "{f}",
+    ]);
+    String::from_utf8_lossy(&tree)
         .trim()
         .split(',')
         .map(str::to_owned)
@@ -57,18 +68,9 @@ fn version(text: &str) -> Vec<u64> {
 fn the_declared_rust_version_builds_every_dependency() {
     // The workspace's `rust-version` is the toolchain the README asks for; a dependency that needs a newer one
     // would fail a user's build with that toolchain, however green this machine's newer compiler is.
-    let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let metadata: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("metadata JSON");
+        serde_json::from_slice(&cargo(&["metadata", "--format-version", "1"]))
+            .expect("metadata JSON");
     let packages = metadata["packages"].as_array().expect("packages");
     let declared = packages
         .iter()

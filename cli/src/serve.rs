@@ -4,6 +4,7 @@ use crate::CliError;
 use crate::queues::{AnyQueue, QueueArgs};
 use axum::body::Body;
 use axum::extract::State;
+use axum::http::header::{CONNECTION, HeaderValue};
 use axum::response::Response;
 use bytes::BytesMut;
 use http_body_util::BodyExt;
@@ -133,7 +134,15 @@ async fn handle(State(pipeline): State<Shared>, request: axum::extract::Request)
             },
         )
         .await;
-    json_response(answer.status, answer.body)
+    let mut response = json_response(answer.status, answer.body);
+    if body.len() > limit {
+        // The rest of the body was never read, so this connection cannot carry another request: say so, or a
+        // client's connection pool may send its next request into a connection the server is closing.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 fn json_response(status: u16, body: String) -> Response {

@@ -343,17 +343,16 @@ async fn http_edge_cases_get_json_answers() {
             use http_body_util::BodyExt;
             let response = client.request(request).await.unwrap();
             let status = response.status().as_u16();
+            let connection = response.headers().get("connection").cloned();
             let body = response.into_body().collect().await.unwrap().to_bytes();
-            (
-                status,
-                serde_json::from_slice::<serde_json::Value>(&body).expect("a JSON answer"),
-            )
+            let body = serde_json::from_slice::<serde_json::Value>(&body).expect("a JSON answer");
+            (status, body, connection)
         }
     };
     let key = || ("x-api-key", "rollcall-dev-omerlo-key".to_string());
     let route = "/webhooks/omerlo/participant-created";
     // A provider that labels JSON wrongly is still understood: the body is what counts.
-    let (status, body) = send(
+    let (status, body, _) = send(
         route,
         "POST",
         vec![key(), ("content-type", "text/plain".into())],
@@ -361,11 +360,17 @@ async fn http_edge_cases_get_json_answers() {
     )
     .await;
     assert_eq!((status, body["status"].as_str()), (200, Some("queued")));
-    let (status, _) = send(route, "POST", vec![key()], vec![b'['; 200_000]).await;
+    let (status, _, connection) = send(route, "POST", vec![key()], vec![b'['; 200_000]).await;
     assert_eq!(status, 413);
-    let (status, _) = send(route, "POST", vec![key(), key()], omerlo.clone()).await;
+    // The rest of that body is never read: the connection closes, and the answer says so, so that the client
+    // does not reuse it for the next request.
+    assert_eq!(
+        connection.as_ref().map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
+    let (status, _, _) = send(route, "POST", vec![key(), key()], omerlo.clone()).await;
     assert_eq!(status, 401, "a repeated credential header is ambiguous");
-    let (status, _) = send(
+    let (status, _, _) = send(
         route,
         "POST",
         vec![("x-api-key", "x".repeat(8_000))],
@@ -373,11 +378,11 @@ async fn http_edge_cases_get_json_answers() {
     )
     .await;
     assert_eq!(status, 401);
-    let (status, _) = send(route, "GET", vec![key()], Vec::new()).await;
+    let (status, _, _) = send(route, "GET", vec![key()], Vec::new()).await;
     assert_eq!(status, 405);
-    let (status, _) = send("/nope", "POST", vec![key()], omerlo).await;
+    let (status, _, _) = send("/nope", "POST", vec![key()], omerlo).await;
     assert_eq!(status, 404);
-    let (status, body) = send(route, "POST", vec![key()], Vec::new()).await;
+    let (status, body, _) = send(route, "POST", vec![key()], Vec::new()).await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("quarantined")),

@@ -152,14 +152,7 @@ impl RuntimeApi {
         let mut command = tokio::process::Command::new(path);
         command
             .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", self.addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-            .env("AWS_REGION", "us-east-1")
-            .env("RUST_LOG", "info")
+            .envs(lambda_env(&self.addr.to_string(), name))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -277,4 +270,18 @@ async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCod
     *shared.init_error.lock().expect("init error") =
         Some(String::from_utf8_lossy(&body).into_owned());
     StatusCode::ACCEPTED
+}
+
+/// The variables Lambda sets for function `name` whose Runtime API is at `api` (`host:port`).
+pub fn lambda_env(api: &str, name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_LAMBDA_RUNTIME_API", api.to_owned()),
+        ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "test".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
+        ("AWS_REGION", "us-east-1".into()),
+        ("RUST_LOG", "info".into()),
+    ]
 }

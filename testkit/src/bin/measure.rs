@@ -19,7 +19,7 @@ use rollcall::queue::Queue;
 use rollcall::queue::sqs::SqsQueue;
 use rollcall_testkit::deliveries::{self, WixSigner};
 use rollcall_testkit::load::{self, Plan, Prepared};
-use rollcall_testkit::runtime_api::{Outcome, RuntimeApi, binary_path_in, profile_dir};
+use rollcall_testkit::runtime_api::{Outcome, RuntimeApi, binary_path_in, lambda_env, profile_dir};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -85,6 +85,14 @@ enum Command {
         #[arg(long, default_value = "target/criterion")]
         results: PathBuf,
     },
+    /// One row of `scripts/bench-profiles` for the build in `--dir`: `omerlo-participant-created`'s size, zipped
+    /// size and instructions from `exec` to its first Runtime API call, and instructions per Omerlo and Wix
+    /// delivery when `ingest-loop` is there too (callgrind).
+    Profile {
+        /// The variant's name, the row's first cell.
+        #[arg(long)]
+        label: String,
+    },
     /// Instructions per delivery (callgrind over `ingest-loop`) as ratios: the same work as `criterion`, counted
     /// exactly and repeatably.
     Instructions {
@@ -126,6 +134,7 @@ fn main() -> std::process::ExitCode {
             } => serve(&dir, concurrency, seconds, warmup, deliveries).await,
             Command::Criterion { results } => criterion(&results),
             Command::Instructions { deliveries, base } => instructions(&dir, deliveries, base),
+            Command::Profile { label } => profile(&dir, &label),
             #[cfg(feature = "secrets-manager")]
             Command::Secrets { rounds } => secrets(&dir, cli.endpoint.as_deref(), rounds).await,
         }
@@ -1053,21 +1062,16 @@ fn criterion(results: &Path) -> Result<()> {
 
 // ------------------------------------------------------------------------------------------------ instructions
 
-/// Instructions callgrind counts for `ingest-loop KIND WORK COUNT`.
-fn callgrind_instructions(dir: &Path, kind: Kind, work: &str, count: u64) -> Result<u64> {
-    let output = std::process::Command::new("valgrind")
-        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
-        .arg(binary_path_in(dir, "ingest-loop"))
-        .args([kind.binary(), work.to_owned(), count.to_string()])
+/// Instructions `command` runs under callgrind (its standard output discarded); a failure of the program is an
+/// error when `must_succeed`.
+fn callgrind(mut command: std::process::Command, what: &str, must_succeed: bool) -> Result<u64> {
+    let output = command
         .stdout(Stdio::null())
         .output()
         .map_err(|e| format!("valgrind (apt install valgrind): {e}"))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        return Err(format!(
-            "ingest-loop {} {work} under callgrind: {stderr}",
-            kind.binary()
-        ));
+    if must_succeed && !output.status.success() {
+        return Err(format!("{what} under callgrind: {stderr}"));
     }
     stderr
         .lines()
@@ -1076,7 +1080,43 @@ fn callgrind_instructions(dir: &Path, kind: Kind, work: &str, count: u64) -> Res
                 .map(|(_, n)| n.trim().to_owned())
         })
         .and_then(|n| n.parse().ok())
-        .ok_or_else(|| format!("no instruction count in callgrind's output: {stderr}"))
+        .ok_or_else(|| {
+            format!("{what} under callgrind: no instruction count in its output: {stderr}")
+        })
+}
+
+/// A `valgrind --tool=callgrind` command for `program`.
+fn valgrind(program: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new("valgrind");
+    command
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(program);
+    command
+}
+
+/// Instructions callgrind counts for `ingest-loop KIND WORK COUNT`.
+fn callgrind_instructions(dir: &Path, kind: Kind, work: &str, count: u64) -> Result<u64> {
+    let mut command = valgrind(&binary_path_in(dir, "ingest-loop"));
+    command.args([kind.binary(), work.to_owned(), count.to_string()]);
+    callgrind(
+        command,
+        &format!("ingest-loop {} {work}", kind.binary()),
+        true,
+    )
+}
+
+/// Instructions of one delivery of `kind` through `work`: `deliveries` more minus `base`, so that set-up is not
+/// counted.
+fn per_delivery_instructions(
+    dir: &Path,
+    kind: Kind,
+    work: &str,
+    deliveries: u64,
+    base: u64,
+) -> Result<f64> {
+    let few = callgrind_instructions(dir, kind, work, base)?;
+    let many = callgrind_instructions(dir, kind, work, base + deliveries)?;
+    Ok(many.saturating_sub(few) as f64 / deliveries as f64)
 }
 
 fn instructions(dir: &Path, deliveries: u64, base: u64) -> Result<()> {
@@ -1088,11 +1128,8 @@ fn instructions(dir: &Path, deliveries: u64, base: u64) -> Result<()> {
     let mut nested_rows = Vec::new();
     for kind in Kind::ALL {
         eprintln!("instructions: {}", kind.binary());
-        let per_delivery = |work: &str| -> Result<f64> {
-            let few = callgrind_instructions(dir, kind, work, base)?;
-            let many = callgrind_instructions(dir, kind, work, base + deliveries)?;
-            Ok(many.saturating_sub(few) as f64 / deliveries as f64)
-        };
+        let per_delivery =
+            |work: &str| per_delivery_instructions(dir, kind, work, deliveries, base);
         let (pipeline, parse) = (per_delivery("pipeline")?, per_delivery("bare-parse")?);
         let k = |n: f64| format!("{:.0} k", n / 1e3);
         if kind.provider() == rollcall::Provider::Wix {
@@ -1142,4 +1179,46 @@ fn print_nested(rows: &[(String, f64, f64, &str)]) {
         );
     }
     println!();
+}
+
+// ------------------------------------------------------------------------------------------------ profile
+
+/// Prints the `scripts/bench-profiles` row of the build in `dir`.
+fn profile(dir: &Path, label: &str) -> Result<()> {
+    let kind = Kind::OmerloParticipantCreated;
+    let binary = binary_path_in(dir, &kind.binary());
+    let size = std::fs::metadata(&binary)
+        .map_err(|e| format!("{}: {e}", binary.display()))?
+        .len();
+    // Nothing listens on port 9: the function stops at its first Runtime API call.
+    let mut init = valgrind(&binary);
+    init.env_clear()
+        .envs(lambda_env("127.0.0.1:9", &kind.binary()))
+        .envs(function_env(None))
+        .envs([
+            ("QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/1/q.fifo"),
+            (
+                "QUARANTINE_QUEUE_URL",
+                "https://sqs.us-east-1.amazonaws.com/1/q",
+            ),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ]);
+    let init = callgrind(init, &kind.binary(), false)?;
+    let m = |n: f64| format!("{:.3} M", n / 1e6);
+    let delivery = |kind: Kind| -> Result<String> {
+        if !binary_path_in(dir, "ingest-loop").exists() {
+            return Ok("n/a".into());
+        }
+        per_delivery_instructions(dir, kind, "pipeline", 200, 20).map(m)
+    };
+    println!(
+        "| {label} | {:.2} | {:.2} | {} | {} | {} |",
+        mib(size),
+        mib(zipped_size(&binary)?),
+        m(init as f64),
+        delivery(Kind::OmerloParticipantCreated)?,
+        delivery(Kind::WixParticipationCreated)?,
+    );
+    Ok(())
 }

@@ -14,6 +14,7 @@ The credentials are the public TEST samples (`rollcall serve --dev` defaults); n
 import base64
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,8 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "shared" / "tests" / "fixtures"
 EVENTS = ROOT / "events"
 
-OMERLO_KEY = "rollcall-dev-omerlo-key"
-MIGHTY_KEY = "rollcall-dev-mighty-networks-key"
+
+
+def sample_key(name):
+    """A sample credential, read from where it is defined once: `shared/src/config.rs`."""
+    source = (ROOT / "shared" / "src" / "config.rs").read_text(encoding="utf-8")
+    found = re.search(rf'pub const {name}: &str = "([^"]+)";', source)
+    if not found:
+        sys.exit(f"make-events: {name} not found in shared/src/config.rs")
+    return found.group(1)
+
+
+OMERLO_KEY = sample_key("SAMPLE_OMERLO_API_KEY")
+MIGHTY_KEY = sample_key("SAMPLE_MIGHTY_NETWORKS_API_KEY")
 TEST_KEY = FIXTURES / "wix-test-key.pem"
 OTHER_KEY = FIXTURES / "wix-other-key.pem"
 PUBLIC_KEY = EVENTS / "wix-test-key.pub.pem"

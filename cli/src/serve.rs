@@ -8,24 +8,11 @@ use axum::http::header::{CONNECTION, HeaderValue};
 use axum::response::Response;
 use bytes::BytesMut;
 use http_body_util::BodyExt;
-use rollcall::config::{Limits, Secrets};
+use rollcall::config::{Limits, SAMPLE_SECRETS, Secrets};
 use rollcall::{Kind, Pipeline, Provider, Request, Route};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-
-/// The sample credentials the `events/` files carry. Test-only: `--dev` uses them for missing secrets.
-const DEV_SECRETS: [(&str, &str); 3] = [
-    ("OMERLO_API_KEY", "rollcall-dev-omerlo-key"),
-    (
-        "MIGHTY_NETWORKS_API_KEY",
-        "rollcall-dev-mighty-networks-key",
-    ),
-    (
-        "WIX_PUBLIC_KEY",
-        include_str!("../../events/wix-test-key.pub.pem"),
-    ),
-];
 
 /// `rollcall serve` options.
 #[derive(clap::Args, Debug)]
@@ -54,7 +41,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         .init();
     let limits = Limits::from_env();
     let secrets = if args.dev {
-        let defaulted: Vec<&str> = DEV_SECRETS
+        let defaulted: Vec<&str> = SAMPLE_SECRETS
             .iter()
             .filter(|(var, _)| std::env::var(var).map_or(true, |v| v.trim().is_empty()))
             .map(|(var, _)| *var)
@@ -71,7 +58,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
                 .ok()
                 .filter(|v| !v.trim().is_empty())
                 .or_else(|| {
-                    DEV_SECRETS
+                    SAMPLE_SECRETS
                         .iter()
                         .find(|(name, _)| *name == var)
                         .map(|(_, value)| value.to_string())

@@ -7,6 +7,20 @@ use jsonwebtoken::DecodingKey;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 
+/// The public sample Omerlo key that `events/` and the tests carry. Anyone can forge deliveries with the sample
+/// credentials: `rollcall serve --dev` fills missing secrets with them, nothing else uses them.
+pub const SAMPLE_OMERLO_API_KEY: &str = "rollcall-dev-omerlo-key";
+/// The public sample Mighty Networks key (see [`SAMPLE_OMERLO_API_KEY`]).
+pub const SAMPLE_MIGHTY_NETWORKS_API_KEY: &str = "rollcall-dev-mighty-networks-key";
+/// The public half of the sample Wix key (see [`SAMPLE_OMERLO_API_KEY`]); its private half signs the tests' tokens.
+pub const SAMPLE_WIX_PUBLIC_KEY: &str = include_str!("../../events/wix-test-key.pub.pem");
+/// Every sample credential with the variable it stands in for.
+pub const SAMPLE_SECRETS: [(&str, &str); 3] = [
+    ("OMERLO_API_KEY", SAMPLE_OMERLO_API_KEY),
+    ("MIGHTY_NETWORKS_API_KEY", SAMPLE_MIGHTY_NETWORKS_API_KEY),
+    ("WIX_PUBLIC_KEY", SAMPLE_WIX_PUBLIC_KEY),
+];
+
 /// Default body limit: 128 KiB keeps every message (body, base64 in the quarantine, envelope) under SQS's 256 KiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 128 * 1024;
 /// Default time the queue gets before the answer is 503: Wix waits only 1250 ms for the whole answer.

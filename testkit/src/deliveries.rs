@@ -8,10 +8,10 @@ use rollcall::{Kind, Provider};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
-/// The sample Omerlo key of `events/` (test-only).
-pub const OMERLO_KEY: &str = "rollcall-dev-omerlo-key";
-/// The sample Mighty Networks key of `events/` (test-only).
-pub const MIGHTY_KEY: &str = "rollcall-dev-mighty-networks-key";
+pub use rollcall::config::{
+    SAMPLE_MIGHTY_NETWORKS_API_KEY as MIGHTY_KEY, SAMPLE_OMERLO_API_KEY as OMERLO_KEY,
+};
+use rollcall::config::{SAMPLE_SECRETS, SAMPLE_WIX_PUBLIC_KEY};
 
 /// The workspace root.
 pub fn repo() -> PathBuf {
@@ -71,7 +71,7 @@ pub fn sensitive_values() -> Vec<String> {
 
 /// The test public key Wix deliveries are verified with (`events/wix-test-key.pub.pem`).
 pub fn wix_public_key() -> String {
-    std::fs::read_to_string(repo().join("events/wix-test-key.pub.pem")).expect("test public key")
+    SAMPLE_WIX_PUBLIC_KEY.to_owned()
 }
 
 /// The secrets that accept every delivery made here.
@@ -87,11 +87,10 @@ pub fn secrets() -> Secrets {
 
 /// The environment variables a function or `rollcall serve` reads those secrets from.
 pub fn secret_env() -> Vec<(&'static str, String)> {
-    vec![
-        ("OMERLO_API_KEY", OMERLO_KEY.into()),
-        ("MIGHTY_NETWORKS_API_KEY", MIGHTY_KEY.into()),
-        ("WIX_PUBLIC_KEY", wix_public_key()),
-    ]
+    SAMPLE_SECRETS
+        .iter()
+        .map(|(var, value)| (*var, (*value).to_owned()))
+        .collect()
 }
 
 /// Claims of a Wix delivery: the decoded delivery with `data` and `identity` encoded as JSON strings again.

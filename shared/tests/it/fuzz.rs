@@ -1,10 +1,8 @@
 //! Property-based fuzzing of every provider parser and of the Wix JWT path: arbitrary bytes, arbitrary JSON,
 //! and mutations of the real fixtures never panic, and random tokens never authenticate. CI runs a bounded
-//! number of cases; `PROPTEST_CASES=100000 cargo test -p rollcall --test fuzz --release` runs long.
+//! number of cases; `PROPTEST_CASES=100000 cargo test -p rollcall --test it --release fuzz::` runs long.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use rollcall::Kind;
 use rollcall::provider::{parse, receive};

@@ -1,9 +1,7 @@
 //! The HTTP contract, end to end through the pipeline and the embedded SQLite queue: each answer has a test,
 //! and each test checks what was (or was not) stored.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use http::{HeaderMap, Method};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rollcall::config::{Limits, Secrets};

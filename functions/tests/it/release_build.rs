@@ -68,9 +68,21 @@ fn version(text: &str) -> Vec<u64> {
 fn the_declared_rust_version_builds_every_dependency() {
     // The workspace's `rust-version` is the toolchain the README asks for; a dependency that needs a newer one
     // would fail a user's build with that toolchain, however green this machine's newer compiler is.
-    let metadata: serde_json::Value =
-        serde_json::from_slice(&cargo(&["metadata", "--format-version", "1"]))
-            .expect("metadata JSON");
+    // Filtered to this machine's platform: offline, cargo has only the packages a build here fetched (a fresh
+    // `CARGO_HOME` lacks other platforms' crates). The Lambda targets are Linux, as CI is.
+    let host = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .args(["--print", "host-tuple"])
+        .output()
+        .expect("rustc runs");
+    let host = String::from_utf8(host.stdout).expect("host tuple");
+    let metadata: serde_json::Value = serde_json::from_slice(&cargo(&[
+        "metadata",
+        "--format-version",
+        "1",
+        "--filter-platform",
+        host.trim(),
+    ]))
+    .expect("metadata JSON");
     let packages = metadata["packages"].as_array().expect("packages");
     let declared = packages
         .iter()

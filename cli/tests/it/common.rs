@@ -1,6 +1,5 @@
 //! Helpers for the CLI's process-level tests: run `rollcall`, start `rollcall serve` on a free port, make
 //! unique valid deliveries, drive load, and a TCP proxy that can take the queue down or make it hang.
-#![allow(dead_code)]
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -8,7 +7,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rollcall::Kind;
-pub use rollcall_testkit::aws::endpoint as aws_endpoint;
+pub use rollcall_testkit::aws::endpoint;
 pub use rollcall_testkit::deliveries::repo;
 use rollcall_testkit::deliveries::{WixSigner, headers, unique_body};
 use serde_json::Value;
@@ -28,6 +27,13 @@ pub const SECRET_VARS: [&str; 4] = [
 
 pub fn events_dir() -> PathBuf {
     repo().join("events")
+}
+
+/// Held by the tests that load the machine (thousands of deliveries, 64 in flight), so that they run one at a time
+/// and no other test's bounds are measured beside them. Other tests of the binary still run in parallel.
+pub async fn heavy() -> tokio::sync::MutexGuard<'static, ()> {
+    static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    HEAVY.lock().await
 }
 
 /// Runs `rollcall ARGS` in `dir` with a clean environment (plus `env`).
@@ -159,18 +165,35 @@ pub type Answer = (u16, Value);
 /// Posts `deliveries` to `base` with `concurrency` requests in flight; answers in delivery order. Bounded: each
 /// delivery is sent once.
 pub async fn load(base: &str, deliveries: Arc<Vec<Delivery>>, concurrency: usize) -> Vec<Answer> {
+    load_counted(
+        base,
+        deliveries,
+        concurrency,
+        &Arc::new(AtomicUsize::new(0)),
+    )
+    .await
+}
+
+/// [`load`], counting the `200` answers in `answered` as they arrive.
+pub async fn load_counted(
+    base: &str,
+    deliveries: Arc<Vec<Delivery>>,
+    concurrency: usize,
+    answered: &Arc<AtomicUsize>,
+) -> Vec<Answer> {
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).build_http();
     let next = Arc::new(AtomicUsize::new(0));
     let answers = Arc::new(Mutex::new(vec![(0u16, Value::Null); deliveries.len()]));
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, next, answers, deliveries, base) = (
+        let (client, next, answers, deliveries, base, answered) = (
             client.clone(),
             next.clone(),
             answers.clone(),
             deliveries.clone(),
             base.to_owned(),
+            answered.clone(),
         );
         tasks.push(tokio::spawn(async move {
             loop {
@@ -179,6 +202,9 @@ pub async fn load(base: &str, deliveries: Arc<Vec<Delivery>>, concurrency: usize
                     break;
                 };
                 let answer = post(&client, &base, delivery).await;
+                if answer.0 == 200 {
+                    answered.fetch_add(1, Ordering::Relaxed);
+                }
                 answers.lock().unwrap()[i] = answer;
             }
         }));

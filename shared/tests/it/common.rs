@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests: the sample deliveries of the test kit, test secrets (with a rotated
 //! key), signing with either test key, a throwaway SQLite queue.
-#![allow(dead_code)]
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rollcall::config::{Limits, Secrets};
@@ -38,8 +37,9 @@ pub fn body(kind: Kind) -> Vec<u8> {
     rollcall_testkit::deliveries::body(kind, &WixSigner::new())
 }
 
+/// A queue file in a temporary folder, removed with it when dropped.
 pub struct TempQueue {
-    pub dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
     pub path: PathBuf,
 }
 
@@ -47,7 +47,7 @@ pub fn temp_queue() -> (TempQueue, SqliteQueue) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state/queue.db");
     let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
-    (TempQueue { dir, path }, queue)
+    (TempQueue { _dir: dir, path }, queue)
 }
 
 pub fn pipeline() -> (TempQueue, Pipeline<SqliteQueue>) {

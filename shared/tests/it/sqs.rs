@@ -2,15 +2,13 @@
 //! real `aws-sdk-sqs` client: FIFO attributes, de-duplication, the quarantine queue, reading back, and the
 //! 503 answers when the queue is down or hangs.
 
-mod common;
-
+use crate::common::*;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
-use common::*;
 use rollcall::config::Limits;
 use rollcall::queue::sqs::SqsQueue;
 use rollcall::queue::{Inbox, Lane};
 use rollcall::{Kind, Message, Pipeline, Provider};
-use rollcall_testkit::aws::{create_queues, endpoint, sqs as client};
+use rollcall_testkit::aws::{SETUP_DEADLINE, create_queues, endpoint, sqs as client};
 use std::time::{Duration, Instant};
 
 async fn post(pipeline: &Pipeline<SqsQueue>, kind: Kind, body: &[u8]) -> u16 {
@@ -19,13 +17,23 @@ async fn post(pipeline: &Pipeline<SqsQueue>, kind: Kind, body: &[u8]) -> u16 {
         .status
 }
 
+/// Limits for a pipeline in front of moto: the loopback stand-in, shared by the tests running in parallel, can take
+/// seconds where SQS takes milliseconds, and these tests are about the path, not the deadline.
+fn moto_limits() -> Limits {
+    Limits {
+        queue_deadline: SETUP_DEADLINE,
+        ..Limits::default()
+    }
+}
+
+#[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
 #[tokio::test]
 async fn messages_reach_the_fifo_queue_once_with_group_and_dedup_ids() {
-    let Some(endpoint) = endpoint() else { return };
-    let client = client(&endpoint, Duration::from_secs(5));
+    let endpoint = endpoint();
+    let client = client(&endpoint, SETUP_DEADLINE);
     let (fifo, quarantine) = create_queues(&client).await;
     let queue = SqsQueue::new(client.clone(), Some(fifo.clone()), Some(quarantine.clone()));
-    let pipeline = Pipeline::new(secrets(), queue, Limits::default());
+    let pipeline = Pipeline::new(secrets(), queue, moto_limits());
     for round in 0..2 {
         for kind in Kind::ALL {
             assert_eq!(
@@ -97,15 +105,16 @@ async fn messages_reach_the_fifo_queue_once_with_group_and_dedup_ids() {
     );
 }
 
+#[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
 #[tokio::test]
 async fn quarantine_and_inbox_round_trip() {
-    let Some(endpoint) = endpoint() else { return };
-    let client = client(&endpoint, Duration::from_secs(5));
+    let endpoint = endpoint();
+    let client = client(&endpoint, SETUP_DEADLINE);
     let (fifo, quarantine) = create_queues(&client).await;
     let pipeline = Pipeline::new(
         secrets(),
         SqsQueue::new(client, Some(fifo), Some(quarantine)),
-        Limits::default(),
+        moto_limits(),
     );
     let kind = Kind::OmerloParticipantRemoved;
     assert_eq!(
@@ -194,8 +203,10 @@ async fn a_queue_that_hangs_is_503_within_the_deadline() {
     let kind = Kind::MightyNetworksRsvpCreated;
     let started = Instant::now();
     assert_eq!(post(&pipeline, kind, &body(kind)).await, 503);
+    // The server holds the connection forever: any answer at all is the deadline's. The bound leaves a busy machine
+    // seconds of slack beyond the 800 ms deadline.
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Limits::default().queue_deadline + Duration::from_secs(5),
         "answered after {:?}",
         started.elapsed()
     );

@@ -6,12 +6,11 @@
 //!
 //! CI runs a reduced form (`ROLLCALL_LOAD_DELIVERIES`, default 2,000); `scripts/reliability` runs the full one.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rollcall::Message;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 fn deliveries_count() -> usize {
@@ -88,6 +87,7 @@ fn check(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_with_duplicates_on_the_embedded_queue() {
+    let _alone = heavy().await;
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path(), &["--dev"], &[]);
     let deliveries = Arc::new(with_duplicates(deliveries_count()));
@@ -98,11 +98,11 @@ async fn load_with_duplicates_on_the_embedded_queue() {
     check("embedded queue", &deliveries, &answers, &drained, elapsed);
 }
 
+#[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_with_duplicates_on_sqs() {
-    let Some(endpoint) = aws_endpoint() else {
-        return;
-    };
+    let _alone = heavy().await;
+    let endpoint = endpoint();
     let (fifo, quarantine) = create_queues(&endpoint).await;
     let mut env = sqs_env(&endpoint, &fifo, &quarantine);
     // The loopback SQS server (one Python process) takes far longer than SQS under 64 concurrent sends: give it
@@ -120,11 +120,11 @@ async fn load_with_duplicates_on_sqs() {
     check("SQS", &deliveries, &answers, &drained, elapsed);
 }
 
+#[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_down_or_hanging_is_503_and_recovers_with_nothing_lost() {
-    let Some(endpoint) = aws_endpoint() else {
-        return;
-    };
+    let _alone = heavy().await;
+    let endpoint = endpoint();
     let (fifo, quarantine) = create_queues(&endpoint).await;
     let upstream: std::net::SocketAddr = endpoint.trim_start_matches("http://").parse().unwrap();
     let proxy = FaultProxy::start(upstream).await;
@@ -153,9 +153,11 @@ async fn queue_down_or_hanging_is_503_and_recovers_with_nothing_lost() {
         let answers = load(&server.url, Arc::new(vec![delivery.clone()]), 1).await;
         let took = started.elapsed();
         assert_eq!(answers[0].0, 503, "{answers:?}");
+        // The proxy holds the connection forever, so any answer is the 800 ms deadline's; the bound leaves a busy
+        // machine seconds of slack.
         assert!(
-            took < Duration::from_millis(1_200),
-            "a hanging queue is answered within the deadline, took {took:?}"
+            took < Duration::from_secs(6),
+            "a hanging queue is answered at the deadline, took {took:?}"
         );
     }
 
@@ -177,11 +179,12 @@ async fn queue_down_or_hanging_is_503_and_recovers_with_nothing_lost() {
     drop(server);
 }
 
-/// Sends as a provider does: a delivery answered 503 is sent again (up to 10 times, 200 ms apart). With the queue
-/// up, the loopback SQS stand-in can still miss the 800 ms deadline while other tests load it.
+/// Sends as a provider does: a delivery answered 503 is sent again, 200 ms apart, for up to a minute. With the queue
+/// up, the loopback SQS stand-in can still miss the 800 ms deadline while other work loads the machine.
 async fn with_provider_retries(base: &str, deliveries: &[Delivery]) -> Vec<Answer> {
     let mut answers = load(base, Arc::new(deliveries.to_vec()), 8).await;
-    for _ in 0..10 {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
         let retry: Vec<usize> = (0..answers.len())
             .filter(|&i| answers[i].0 == 503)
             .collect();
@@ -199,13 +202,24 @@ async fn with_provider_retries(base: &str, deliveries: &[Delivery]) -> Vec<Answe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_under_load_loses_no_answered_delivery() {
+    let _alone = heavy().await;
     let dir = tempfile::tempdir().unwrap();
     let mut server = serve(dir.path(), &["--dev"], &[]);
     let deliveries = Arc::new(unique_deliveries(deliveries_count()));
     let url = server.url.clone();
-    let running = tokio::spawn(async move { load(&url, deliveries, 64).await });
-    // Let a good part of the load through, then kill the server without warning.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let progress = Arc::new(AtomicUsize::new(0));
+    let counted = progress.clone();
+    let running = tokio::spawn(async move { load_counted(&url, deliveries, 64, &counted).await });
+    // Let a part of the load through (counted, not timed: a busy machine may need seconds), then kill the server
+    // without warning.
+    let started = Instant::now();
+    while progress.load(Ordering::Relaxed) < 100 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no 100 answers within 2 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     server.child.kill().unwrap();
     let answers = running.await.unwrap();
     let answered: HashSet<String> = answers

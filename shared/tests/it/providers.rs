@@ -1,9 +1,7 @@
 //! Every kind's fixture parses, normalizes and round-trips through the message contract; the seed samples give
 //! the expected normalized values.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rollcall::message::{Message, Payload, Status};
 use rollcall::provider::parse;
 use rollcall::{Kind, Provider};

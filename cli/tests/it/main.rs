@@ -1,0 +1,7 @@
+//! The `rollcall` command's process-level tests, one binary (one link) with a module per concern. Tests that need
+//! the loopback SQS server are `#[ignore]`d with that reason; `scripts/test` starts the server and runs them with
+//! `--include-ignored`.
+
+mod common;
+mod e2e;
+mod reliability;

@@ -1,0 +1,9 @@
+//! The functions' tests, one binary (one link) with a module per concern: the release build graph, the SAM
+//! template against the registry, and the real binaries over the Lambda Runtime API. Tests that need the loopback
+//! SQS/DynamoDB server are `#[ignore]`d with that reason; `scripts/test` starts the server and runs them with
+//! `--include-ignored`.
+
+mod consumer;
+mod events;
+mod release_build;
+mod template;

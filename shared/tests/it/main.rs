@@ -1,0 +1,12 @@
+//! The `rollcall` crate's integration tests, one binary (one link) with a module per concern. Tests that need the
+//! loopback SQS/DynamoDB server are `#[ignore]`d with that reason; `scripts/test` starts the server and runs them
+//! with `--include-ignored`.
+
+mod common;
+#[cfg(feature = "consumer")]
+mod consumer;
+mod fuzz;
+mod pipeline;
+mod providers;
+mod schema;
+mod sqs;

@@ -320,17 +320,9 @@ pub fn format_utc(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// A name-based UUID, version 5 (RFC 9562): SHA-1 of the namespace and the name. The SHA-1 is aws-lc's (already
-/// linked for TLS and JWT), several times faster than a portable one over the kilobytes of a delivery.
+/// A name-based UUID, version 5 (RFC 9562): SHA-1 of the namespace and the name.
 pub(crate) fn uuid_v5(namespace: &uuid::Uuid, name: &[u8]) -> String {
-    let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY);
-    context.update(namespace.as_bytes());
-    context.update(name);
-    let mut bytes = [0; 16];
-    bytes.copy_from_slice(&context.finish().as_ref()[..16]);
-    uuid::Builder::from_sha1_bytes(bytes)
-        .into_uuid()
-        .to_string()
+    uuid::Uuid::new_v5(namespace, name).to_string()
 }
 
 /// Joins name parts that are present with single spaces; `None` when none is.

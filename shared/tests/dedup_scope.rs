@@ -1,6 +1,7 @@
 //! De-duplication is scoped by `source` + `id` (CloudEvents): the same id from two providers or tenants is two
 //! events, from one source it is one. Held for the SQLite queue (through the pipeline) and for the reference
-//! consumer's DynamoDB ledger (against the loopback server).
+//! consumer's DynamoDB ledger (against the loopback server). And the SQLite queue keeps one quarantine record
+//! per delivery: the same body posted to the same route again is not stored again.
 
 mod common;
 
@@ -59,6 +60,33 @@ async fn the_same_id_from_two_sources_is_two_messages_in_the_sqlite_queue() {
         .map(str::to_owned),
         "two sources, two messages; the retry is stored no second time"
     );
+}
+
+#[tokio::test]
+async fn the_same_unparsable_delivery_is_quarantined_once() {
+    let (_temp, pipeline) = pipeline();
+    let kind = Kind::MightyNetworksRsvpCreated;
+    let unparsable = br#"{"event_id": "x", "payload": "not an RSVP"}"#;
+    let post = |kind: Kind, body: &'static [u8]| {
+        let pipeline = &pipeline;
+        async move {
+            let answer = post_with(pipeline, kind, &headers(kind.provider()), body).await;
+            let body: Value = serde_json::from_str(&answer.body).unwrap();
+            assert_eq!(
+                (answer.status, &body["status"]),
+                (200, &Value::from("quarantined"))
+            );
+        }
+    };
+    for _ in 0..50 {
+        post(kind, unparsable).await;
+    }
+    let count = || pipeline.queue().count(Lane::Quarantine);
+    assert_eq!(count().await.unwrap(), 1, "one record for 50 posts");
+    // Another body, or the same body to another route, is another record.
+    post(kind, br#"{"event_id": "y", "payload": "not an RSVP"}"#).await;
+    post(Kind::MightyNetworksRsvpUpdated, unparsable).await;
+    assert_eq!(count().await.unwrap(), 3);
 }
 
 #[cfg(feature = "consumer")]

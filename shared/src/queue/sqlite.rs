@@ -626,16 +626,20 @@ impl FileId {
     }
 }
 
-/// The queue file and its write-ahead log as opened. SQLite goes on writing through the handles it opened: once
-/// a path names another file or none (deleted, moved, replaced), commits reach nothing that a restart, `drain`
-/// or `stats` would read. Two `stat` calls tell.
+/// The queue file, its write-ahead log and the log's index as opened. SQLite goes on writing through the handles
+/// it opened: once a path names another file or none (deleted, moved, replaced), commits reach nothing that a
+/// restart, `drain` or `stats` would read (or, for the index, another process no longer sees this one's log).
+/// Three `stat` calls per commit tell.
 struct OpenedFiles(Vec<(PathBuf, FileId)>);
 
 impl OpenedFiles {
     fn of(path: &Path) -> std::io::Result<OpenedFiles> {
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        [path.to_owned(), PathBuf::from(wal)]
+        let beside = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        [path.to_owned(), beside("-wal"), beside("-shm")]
             .into_iter()
             .map(|p| FileId::of(&p).map(|id| (p, id)))
             .collect::<std::io::Result<_>>()
@@ -792,7 +796,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_deleted_or_replaced_file_fails_every_later_write() {
-        for lose in ["delete", "delete-wal", "replace"] {
+        for lose in ["delete", "delete-wal", "delete-shm", "replace"] {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("q.db");
             let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
@@ -801,6 +805,7 @@ mod tests {
             match lose {
                 "delete" => std::fs::remove_file(&path).unwrap(),
                 "delete-wal" => std::fs::remove_file(&wal).unwrap(),
+                "delete-shm" => std::fs::remove_file(dir.path().join("q.db-shm")).unwrap(),
                 _ => {
                     std::fs::copy(&path, dir.path().join("copy")).unwrap();
                     std::fs::rename(dir.path().join("copy"), &path).unwrap();

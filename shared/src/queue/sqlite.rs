@@ -1,5 +1,7 @@
 //! The embedded queue: one SQLite file (mode 0600) holding the messages, the quarantine and the
-//! de-duplication ids, for running Rollcall on one machine without AWS. Durable in the full sense: an answer
+//! de-duplication keys (source + id per message, route + body digest per quarantined delivery), for running
+//! Rollcall on one machine without AWS. If the file is deleted or replaced while in use, every later write
+//! fails: the queue is never recreated or reopened behind the operator's back. Durable in the full sense: an answer
 //! comes only after a `synchronous=FULL` commit. Concurrent requests share commits: one writer thread takes
 //! every job waiting and commits them together, so one fsync serves many deliveries. Checkpoints (copying the
 //! write-ahead log into the database file, and its fsync) run on a thread of their own, off the commit path.

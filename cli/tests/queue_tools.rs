@@ -2,6 +2,7 @@
 //! read-only mount and on a full disk, after a clean stop and after `kill -9`, and take nothing; `peek` refuses
 //! SQS. The read-only and full-disk cases mount a read-only bind and a small tmpfs, which needs root; without
 //! it the read-only case falls back to file modes, and a case that cannot be set up says so and is skipped.
+#![cfg(unix)]
 
 #[allow(unused_imports)] // `common` serves every test file; each uses part of it.
 mod common;
@@ -156,7 +157,6 @@ async fn stats_and_peek_work_on_a_read_only_queue() {
     }
 }
 
-#[cfg(unix)]
 fn set_modes(folder: &Path, dir: u32, file: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700)).unwrap();

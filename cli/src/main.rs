@@ -45,10 +45,22 @@ enum QueueCommand {
         #[arg(long)]
         quarantine: bool,
     },
-    /// Count the waiting messages and quarantined deliveries.
+    /// Count the waiting messages and quarantined deliveries. Reads only: works on a read-only or full disk.
     Stats {
         #[command(flatten)]
         queue: queues::QueueArgs,
+    },
+    /// Print waiting message bodies as `drain` does, oldest first, and remove nothing. SQLite queue only; reads
+    /// only: works on a read-only or full disk.
+    Peek {
+        #[command(flatten)]
+        queue: queues::QueueArgs,
+        /// Peek at the quarantine instead of the messages.
+        #[arg(long)]
+        quarantine: bool,
+        /// Print at most this many.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
     },
 }
 
@@ -114,6 +126,11 @@ fn main() -> ExitCode {
                 queues::drain(queue, quarantine).await
             }
             Command::Queue(QueueCommand::Stats { queue }) => queues::stats(queue).await,
+            Command::Queue(QueueCommand::Peek {
+                queue,
+                quarantine,
+                limit,
+            }) => queues::peek(queue, quarantine, limit),
             Command::Quarantine(QuarantineCommand::Replay { queue }) => queues::replay(queue).await,
         }
     });

@@ -1,12 +1,12 @@
 //! Choosing a queue from the command line (an SQLite file or an SQS URL), and the commands that read it back:
-//! `queue drain`, `queue stats`, `quarantine replay`.
+//! `queue drain`, `queue stats`, `queue peek`, `quarantine replay`.
 
 use crate::CliError;
 use rollcall::config::{Limits, Secrets};
 use rollcall::ingest::{Pipeline, Replayed};
 use rollcall::message::Message;
 use rollcall::quarantine::QuarantineRecord;
-use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, SqliteQueue};
+use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, QueueReader, SqliteQueue};
 use rollcall::queue::sqs::{SqsQueue, client_from_env};
 use rollcall::queue::{Inbox, Lane, Published, Queue, QueueError, Received};
 use std::io::Write;
@@ -32,10 +32,17 @@ pub enum AnyQueue {
     Sqs(SqsQueue),
 }
 
+impl QueueArgs {
+    /// Whether `--queue` names an SQS queue (else an SQLite file).
+    fn is_sqs(&self) -> bool {
+        self.queue.starts_with("http://") || self.queue.starts_with("https://")
+    }
+}
+
 impl AnyQueue {
     /// Opens the queue the arguments name.
     pub fn open(args: &QueueArgs, limits: Limits) -> Result<AnyQueue, CliError> {
-        if args.queue.starts_with("http://") || args.queue.starts_with("https://") {
+        if args.is_sqs() {
             let client = client_from_env(limits.queue_deadline);
             Ok(AnyQueue::Sqs(SqsQueue::new(
                 client,
@@ -150,17 +157,59 @@ pub async fn drain(args: QueueArgs, quarantine: bool) -> Result<ExitCode, CliErr
     Ok(ExitCode::SUCCESS)
 }
 
-/// `rollcall queue stats`.
+/// `rollcall queue stats`. The SQLite file is opened read-only.
 pub async fn stats(args: QueueArgs) -> Result<ExitCode, CliError> {
-    let queue = AnyQueue::open(&args, tool_limits())?;
-    let messages = queue.count(Lane::Messages).await?;
-    let quarantine = match queue.count(Lane::Quarantine).await {
-        Err(QueueError::NotConfigured { .. }) => None,
-        other => Some(other?),
+    let (messages, quarantine) = if args.is_sqs() {
+        let queue = AnyQueue::open(&args, tool_limits())?;
+        let messages = queue.count(Lane::Messages).await?;
+        let quarantine = match queue.count(Lane::Quarantine).await {
+            Err(QueueError::NotConfigured { .. }) => None,
+            other => Some(other?),
+        };
+        (messages, quarantine)
+    } else {
+        let queue = QueueReader::open(&PathBuf::from(&args.queue))?;
+        (
+            queue.count(Lane::Messages)?,
+            Some(queue.count(Lane::Quarantine)?),
+        )
     };
     println!(
         "{}",
         serde_json::json!({"messages": messages, "quarantine": quarantine})
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rollcall queue peek`: the SQLite file opened read-only. SQS has no look without a receive, and every receive
+/// counts toward the dead-letter queue's `maxReceiveCount`, so it is refused there.
+pub fn peek(args: QueueArgs, quarantine: bool, limit: Option<u64>) -> Result<ExitCode, CliError> {
+    if args.is_sqs() {
+        return Err(CliError::Usage(
+            "queue peek reads the SQLite queue only: on SQS every look is a receive, which counts toward the \
+             dead-letter queue's receive limit (a peeked message could end up there); use `queue stats` to \
+             count, or `queue drain` to take the messages"
+                .into(),
+        ));
+    }
+    let queue = QueueReader::open(&PathBuf::from(&args.queue))?;
+    let lane = if quarantine {
+        Lane::Quarantine
+    } else {
+        Lane::Messages
+    };
+    let mut stdout = std::io::stdout().lock();
+    let peeked = queue.peek(lane, limit, |body| {
+        writeln!(stdout, "{body}").map_err(CliError::io("writing to stdout"))
+    })?;
+    stdout.flush().map_err(CliError::io("writing to stdout"))?;
+    eprintln!(
+        "peeked at {peeked} {} (nothing removed)",
+        if quarantine {
+            "quarantined deliveries"
+        } else {
+            "messages"
+        }
     );
     Ok(ExitCode::SUCCESS)
 }

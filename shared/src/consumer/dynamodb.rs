@@ -1,6 +1,9 @@
-//! The consumer's ledger in DynamoDB: one table, key `pk`, TTL attribute `expires_at`. An item `id#<id>` per
-//! handled message (conditional put), an item `subject#<source>/<subject>` per subject with its latest position
-//! (`seq`, `changed_ns`), updated only forward.
+//! The consumer's ledger in DynamoDB: one table, key `pk`, TTL attribute `expires_at`. An item
+//! `handled#["<source>","<id>"]` per handled message (conditional put; CloudEvents identify an event by source
+//! and id, so the same id from two providers or tenants is two events), an item `subject#<source>/<subject>` per
+//! subject with its latest position (`seq`, `changed_ns`), updated only forward. An item `id#<id>`, written by
+//! the first version, still counts as handled (from any source) until it expires, so an upgrade handles nothing
+//! twice.
 
 use super::{Ledger, LedgerError, Outcome, Position};
 use crate::message::Message;
@@ -42,10 +45,7 @@ impl DynamoLedger {
     }
 
     fn expires_at(&self) -> AttributeValue {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        AttributeValue::N((now + self.ttl).as_secs().to_string())
+        AttributeValue::N((now() + self.ttl).as_secs().to_string())
     }
 }
 
@@ -53,8 +53,21 @@ fn error<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) 
     LedgerError(DisplayErrorContext(e).to_string())
 }
 
-fn id_key(message: &Message) -> String {
+fn handled_key(message: &Message) -> String {
+    // A JSON array: unambiguous whatever the source or id contains.
+    let scoped = serde_json::to_string(&[&message.source, &message.id]).unwrap_or_default();
+    format!("handled#{scoped}")
+}
+
+/// The key of the first version, by id alone.
+fn legacy_key(message: &Message) -> String {
     format!("id#{}", message.id)
+}
+
+fn now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 fn subject_key(message: &Message) -> String {
@@ -69,7 +82,14 @@ fn number(item: &std::collections::HashMap<String, AttributeValue>, name: &str) 
 
 impl Ledger for DynamoLedger {
     async fn check(&self, message: &Message) -> Result<Outcome, LedgerError> {
-        if self.get(id_key(message)).await?.is_some() {
+        if self.get(handled_key(message)).await?.is_some() {
+            return Ok(Outcome::Duplicate);
+        }
+        // DynamoDB deletes expired items when it gets to it (often days later): read the expiry.
+        let legacy = self.get(legacy_key(message)).await?;
+        if legacy.is_some_and(|item| {
+            number(&item, "expires_at").is_some_and(|at| at > i128::from(now().as_secs()))
+        }) {
             return Ok(Outcome::Duplicate);
         }
         let Some(latest) = self.get(subject_key(message)).await? else {
@@ -91,7 +111,7 @@ impl Ledger for DynamoLedger {
             .client
             .put_item()
             .table_name(&self.table)
-            .item("pk", AttributeValue::S(id_key(message)))
+            .item("pk", AttributeValue::S(handled_key(message)))
             .item("expires_at", self.expires_at())
             .condition_expression("attribute_not_exists(pk)")
             .send()

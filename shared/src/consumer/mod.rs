@@ -1,8 +1,8 @@
 //! The reference consumer: reads Rollcall messages from an SQS event source and finishes "exactly once in
 //! effect". SQS FIFO forgets a de-duplication id after 5 minutes while providers retry for two days, so the
-//! consumer keeps its own [`Ledger`] of handled ids (with a TTL) and of each subject's latest position, and it
-//! keeps FIFO order: message groups run concurrently, each group in order, and a failure fails that message
-//! and every later one of its group (`ReportBatchItemFailures`).
+//! consumer keeps its own [`Ledger`] of handled events (source + id, with a TTL) and of each subject's latest
+//! position, and it keeps FIFO order: message groups run concurrently, each group in order, and a failure fails
+//! that message and every later one of its group (`ReportBatchItemFailures`).
 
 pub mod dynamodb;
 
@@ -76,7 +76,7 @@ impl Position {
 #[error("ledger: {0}")]
 pub struct LedgerError(pub String);
 
-/// The consumer's memory: handled ids and each subject's latest position.
+/// The consumer's memory: handled events (by source + id) and each subject's latest position.
 pub trait Ledger: Send + Sync {
     /// Whether `message` was handled already or is older than its subject's latest; `Handled` means "new".
     fn check(&self, message: &Message)

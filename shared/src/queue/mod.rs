@@ -98,7 +98,9 @@ pub fn group_id(message: &Message) -> String {
     fifo_token(&format!("{}/{}", message.source, message.subject))
 }
 
-/// The de-duplication id of a message: its id, within SQS's limits.
+/// The de-duplication id of a message: its id, within SQS's limits. An event is identified by source + id; with
+/// `DeduplicationScope: messageGroup` SQS de-duplicates within the group ([`group_id`]: source + subject), so the
+/// same id from another source is never dropped.
 pub fn deduplication_id(message: &Message) -> String {
     fifo_token(&message.id)
 }

@@ -4,4 +4,6 @@
 
 mod common;
 mod e2e;
+mod queue_file;
+mod queue_tools;
 mod reliability;

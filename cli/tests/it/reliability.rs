@@ -116,6 +116,9 @@ async fn load_with_duplicates_on_sqs() {
     let started = Instant::now();
     let answers = load(&server.url, deliveries.clone(), 64).await;
     let elapsed = started.elapsed();
+    // A 503 is the stand-in missing even that deadline on a busy machine: the provider would send it again, and
+    // what counts is that every 200 is stored once.
+    let answers = retry_503(&server.url, &deliveries, answers).await;
     let drained = drain(dir.path(), &[], &env);
     check("SQS", &deliveries, &answers, &drained, elapsed);
 }
@@ -182,7 +185,12 @@ async fn queue_down_or_hanging_is_503_and_recovers_with_nothing_lost() {
 /// Sends as a provider does: a delivery answered 503 is sent again, 200 ms apart, for up to a minute. With the queue
 /// up, the loopback SQS stand-in can still miss the 800 ms deadline while other work loads the machine.
 async fn with_provider_retries(base: &str, deliveries: &[Delivery]) -> Vec<Answer> {
-    let mut answers = load(base, Arc::new(deliveries.to_vec()), 8).await;
+    let answers = load(base, Arc::new(deliveries.to_vec()), 8).await;
+    retry_503(base, deliveries, answers).await
+}
+
+/// The `answers` to `deliveries`, with each `503` sent again as a provider does (see [`with_provider_retries`]).
+async fn retry_503(base: &str, deliveries: &[Delivery], mut answers: Vec<Answer>) -> Vec<Answer> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
         let retry: Vec<usize> = (0..answers.len())

@@ -5,6 +5,7 @@
 mod common;
 #[cfg(feature = "consumer")]
 mod consumer;
+mod dedup_scope;
 mod fuzz;
 mod pipeline;
 mod providers;

@@ -2,11 +2,9 @@
 //! `rollcall serve` runs makes every later delivery a 503 with an ERROR log line, until a restart. The file is
 //! never recreated.
 
+use crate::common::*;
 #[allow(unused_imports)] // `common` serves every test file; each uses part of it.
-mod common;
-
 use bytes::Bytes;
-use common::*;
 use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;

@@ -4,11 +4,9 @@
 //! it the read-only case falls back to file modes, and a case that cannot be set up says so and is skipped.
 #![cfg(unix)]
 
+use crate::common::*;
 #[allow(unused_imports)] // `common` serves every test file; each uses part of it.
-mod common;
-
 use bytes::Bytes;
-use common::*;
 use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;

@@ -139,7 +139,8 @@ fn oversized_heads_and_declared_bodies_get_json_answers_at_once() {
     // A declared body of 10^15 bytes: answered before any of it is sent, and the connection closes.
     let mut stream = send(
         &server,
-        format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\ncontent-length: 1000000000000000\r\n\r\n").as_bytes(),
+        format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\ncontent-length: 1000000000000000\r\n\r\n")
+            .as_bytes(),
     );
     let answer = read_answer(&mut stream, WAIT);
     assert_eq!(answer.status, 413);
@@ -204,7 +205,8 @@ fn slow_bodies_silent_and_idle_connections_are_closed() {
     // A body that stops halfway: 408 with the JSON error body, then the connection closes.
     let mut slow = send(
         &server,
-        format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n0123456789").as_bytes(),
+        format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n0123456789")
+            .as_bytes(),
     );
     let answer = read_answer(&mut slow, WAIT);
     assert_eq!(answer.status, 408);
@@ -212,7 +214,10 @@ fn slow_bodies_silent_and_idle_connections_are_closed() {
     assert!(closed_by(&mut slow, Instant::now() + WAIT));
     // A connection that sends nothing, and one that stops in the middle of its head.
     let mut silent = TcpStream::connect(addr(&server)).unwrap();
-    let mut half = send(&server, format!("POST {ROUTE} HTTP/1.1\r\nhost:").as_bytes());
+    let mut half = send(
+        &server,
+        format!("POST {ROUTE} HTTP/1.1\r\nhost:").as_bytes(),
+    );
     assert!(closed_by(&mut silent, Instant::now() + WAIT));
     assert!(closed_by(&mut half, Instant::now() + WAIT));
     // Kept alive after an answer, and idle for less than --idle-timeout-ms: still open, and serves again,
@@ -220,7 +225,8 @@ fn slow_bodies_silent_and_idle_connections_are_closed() {
     let mut kept = send(&server, b"GET /nope HTTP/1.1\r\nhost: x\r\n\r\n");
     assert_eq!(read_answer(&mut kept, WAIT).status, 404);
     std::thread::sleep(Duration::from_millis(900));
-    kept.write_all(b"GET /nope HTTP/1.1\r\nhost: x\r\n\r\n").unwrap();
+    kept.write_all(b"GET /nope HTTP/1.1\r\nhost: x\r\n\r\n")
+        .unwrap();
     assert_eq!(read_answer(&mut kept, WAIT).status, 404);
 
     // With a short --idle-timeout-ms, the server closes the kept-alive connection.
@@ -291,10 +297,9 @@ fn idle_and_trickling_sockets(max_connections: Option<&str>) {
     let delivery = unique_deliveries(1).remove(0);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (status, body) = runtime.block_on(async {
-        let client = hyper_util::client::legacy::Client::builder(
-            hyper_util::rt::TokioExecutor::new(),
-        )
-        .build_http();
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
         tokio::time::timeout(
             Duration::from_secs(60),
             post(&client, &server.url, &delivery),
@@ -302,7 +307,11 @@ fn idle_and_trickling_sockets(max_connections: Option<&str>) {
         .await
         .expect("the delivery is answered within 60 s")
     });
-    assert_eq!((status, body["status"].as_str()), (200, Some("queued")), "{body}");
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("queued")),
+        "{body}"
+    );
 
     let deadline = Instant::now() + Duration::from_secs(60);
     let still_open = silent

@@ -340,3 +340,34 @@ fn idle_and_trickling_sockets_do_not_keep_out_a_delivery_under_a_small_file_limi
 fn past_the_file_limit_the_server_waits_for_descriptors_and_still_answers() {
     idle_and_trickling_sockets(None);
 }
+
+#[test]
+fn stopping_does_not_wait_for_silent_half_sent_or_idle_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve_limited(dir.path(), None, &[]);
+    let _silent = TcpStream::connect(addr(&server)).unwrap();
+    let _half = send(
+        &server,
+        format!("POST {ROUTE} HTTP/1.1\r\nhost:").as_bytes(),
+    );
+    let mut kept = send(&server, b"GET /nope HTTP/1.1\r\nhost: x\r\n\r\n");
+    assert_eq!(read_answer(&mut kept, WAIT).status, 404);
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // The default timeouts are 30 s and 60 s: the server stops well before them.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 15 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+}

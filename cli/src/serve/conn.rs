@@ -4,7 +4,8 @@
 //! Each connection is in one of three phases: waiting for a request's head (from the connection's opening, or
 //! from the first byte of a kept-alive connection's next request) until `header_timeout`; serving a request (its
 //! body must arrive within `body_timeout`, which the handler enforces with a JSON `408`); or idle between
-//! requests until `idle_timeout`. A connection whose phase runs out is closed.
+//! requests until `idle_timeout`. A connection whose phase runs out is closed. When the server stops, requests
+//! being served are finished and every other connection is closed at once.
 
 use axum::Router;
 use axum::http::Request;
@@ -194,7 +195,6 @@ async fn connection(
     let service = Timed {
         inner: TowerToHyperService::new(app),
         clock: clock.clone(),
-        body_timeout: Duration::from_millis(limits.body_timeout_ms),
         body_timeout_ms: limits.body_timeout_ms,
     };
     let conn = http.serve_connection(io, service);
@@ -217,6 +217,11 @@ async fn connection(
             }
             () = clock.changed.notified() => {}
             _ = closing.changed(), if !stopping => {
+                // A request being served is finished (and its connection then closed); a connection waiting
+                // for a head or idle is closed now, so that stopping does not wait for slow clients.
+                if !matches!(clock.phase(), Phase::Busy) {
+                    return;
+                }
                 stopping = true;
                 conn.as_mut().graceful_shutdown();
             }
@@ -361,7 +366,6 @@ impl AsyncWrite for Watched {
 struct Timed {
     inner: TowerToHyperService<Router>,
     clock: Arc<Clock>,
-    body_timeout: Duration,
     body_timeout_ms: u64,
 }
 
@@ -376,7 +380,7 @@ impl hyper::service::Service<Request<Incoming>> for Timed {
     fn call(&self, mut request: Request<Incoming>) -> Self::Future {
         self.clock.on_request();
         request.extensions_mut().insert(BodyDeadline {
-            at: Instant::now() + self.body_timeout,
+            at: Instant::now() + Duration::from_millis(self.body_timeout_ms),
             ms: self.body_timeout_ms,
         });
         let answer = self.inner.call(request);

@@ -342,7 +342,7 @@ fn past_the_file_limit_the_server_waits_for_descriptors_and_still_answers() {
 }
 
 #[test]
-fn stopping_does_not_wait_for_silent_half_sent_or_idle_connections() {
+fn stopping_finishes_requests_in_flight_and_does_not_wait_for_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = serve_limited(dir.path(), None, &[]);
     let _silent = TcpStream::connect(addr(&server)).unwrap();
@@ -352,11 +352,49 @@ fn stopping_does_not_wait_for_silent_half_sent_or_idle_connections() {
     );
     let mut kept = send(&server, b"GET /nope HTTP/1.1\r\nhost: x\r\n\r\n");
     assert_eq!(read_answer(&mut kept, WAIT).status, 404);
+    // A delivery in flight: the server is reading its body (it said `100 Continue`) when it is told to stop.
+    let delivery = unique_deliveries(1).remove(0);
+    let head: String = delivery
+        .headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
+    let mut in_flight = send(
+        &server,
+        format!(
+            "POST {} HTTP/1.1\r\nhost: x\r\n{head}content-length: {}\r\nexpect: 100-continue\r\n\r\n",
+            delivery.kind.route(),
+            delivery.body.len()
+        )
+        .as_bytes(),
+    );
+    let mut continued = [0u8; 25];
+    in_flight.set_read_timeout(Some(WAIT)).unwrap();
+    in_flight.read_exact(&mut continued).unwrap();
+    assert_eq!(&continued, b"HTTP/1.1 100 Continue\r\n\r\n");
     let killed = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
+    let deadline = Instant::now() + WAIT;
+    while !server
+        .logs
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("shutting down"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the server did not begin to stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    in_flight.write_all(&delivery.body).unwrap();
+    let answer = read_answer(&mut in_flight, WAIT);
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["status"], "queued");
     // The default timeouts are 30 s and 60 s: the server stops well before them.
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
@@ -370,4 +408,5 @@ fn stopping_does_not_wait_for_silent_half_sent_or_idle_connections() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status}");
+    assert_eq!(drain(dir.path(), &[], &[]).len(), 1);
 }

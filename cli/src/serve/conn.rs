@@ -116,7 +116,7 @@ pub async fn by_body_deadline<T>(
 }
 
 /// Accepts connections on `listener` and serves `app` on each until `stop` resolves; then stops accepting, lets
-/// the requests in flight finish, closes idle connections, and returns once every connection is closed.
+/// the requests being served finish, closes every other connection, and returns once all are closed.
 pub async fn serve(
     listener: TcpListener,
     app: Router,

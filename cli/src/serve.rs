@@ -1,5 +1,7 @@
 //! `rollcall serve`: every webhook route on one port, answered by the same pipeline as the Lambda functions.
 
+mod conn;
+
 use crate::CliError;
 use crate::queues::{AnyQueue, QueueArgs};
 use axum::body::Body;
@@ -9,7 +11,7 @@ use axum::response::Response;
 use bytes::BytesMut;
 use http_body_util::BodyExt;
 use rollcall::config::{Limits, SAMPLE_SECRETS, Secrets};
-use rollcall::{Kind, Pipeline, Provider, Request, Route};
+use rollcall::{Answer, Kind, Pipeline, Provider, Rejected, Request, Route};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -25,6 +27,8 @@ pub struct Args {
     /// Fill every missing secret with the sample credentials of `events/` (never in production).
     #[arg(long)]
     dev: bool,
+    #[command(flatten)]
+    connections: conn::ConnectionLimits,
 }
 
 type Shared = Arc<Pipeline<AnyQueue>>;
@@ -90,10 +94,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
             eprintln!("  POST http://{local}{}", kind.route());
         }
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await
-        .map_err(CliError::io("serving"))?;
+    conn::serve(listener, app, args.connections, stop).await;
     eprintln!("rollcall stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -101,8 +102,15 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
 async fn handle(State(pipeline): State<Shared>, request: axum::extract::Request) -> Response {
     let (parts, body) = request.into_parts();
     let limit = pipeline.limits().max_body_bytes;
+    if let Err(rejected) = conn::check_head(&parts, limit) {
+        return refused(rejected);
+    }
     // Read at most one byte past the limit: enough for the pipeline to answer 413 without buffering more.
-    let Ok(body) = read_capped(body, limit + 1).await else {
+    let read = match conn::by_body_deadline(&parts, read_capped(body, limit + 1)).await {
+        Ok(read) => read,
+        Err(rejected) => return refused(rejected),
+    };
+    let Ok(body) = read else {
         // The client went away mid-body: nothing is stored, and nobody is left to read an answer.
         return json_response(
             400,
@@ -129,6 +137,18 @@ async fn handle(State(pipeline): State<Shared>, request: axum::extract::Request)
             .headers_mut()
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
+    response
+}
+
+/// The answer to a request refused before the pipeline (its head is over a limit, or its body is too slow), with
+/// `Connection: close`: the body is not read to its end, so the connection cannot carry another request.
+fn refused(rejected: Rejected) -> Response {
+    let answer = Answer::new(&Err(rejected.clone()));
+    tracing::warn!(status = answer.status, outcome = rejected.code(), error = %rejected);
+    let mut response = json_response(answer.status, answer.body);
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
     response
 }
 

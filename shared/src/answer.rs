@@ -57,6 +57,26 @@ pub enum Rejected {
     /// The queue did not take the message in time; nothing was stored and the provider should retry.
     #[error("the queue is unavailable; nothing was stored, retry later")]
     QueueUnavailable(#[source] QueueError),
+    /// The body did not arrive in time (`rollcall serve`).
+    #[error("the body did not arrive within {ms} ms")]
+    BodyTimeout {
+        /// The time allowed, in milliseconds.
+        ms: u64,
+    },
+    /// The request target (path and query) is too long (`rollcall serve`).
+    #[error("the request target is over the limit of {limit} bytes")]
+    UriTooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// Too many headers, or too many header bytes (`rollcall serve`).
+    #[error("the headers are over the limit of {count} fields or {bytes} bytes")]
+    HeadersTooLarge {
+        /// The most header fields.
+        count: usize,
+        /// The most header bytes (names, values and their separators).
+        bytes: usize,
+    },
 }
 
 impl From<AuthError> for Rejected {
@@ -90,6 +110,9 @@ impl Rejected {
             Rejected::MethodNotAllowed { .. } => "method_not_allowed",
             Rejected::NotFound { .. } => "not_found",
             Rejected::QueueUnavailable(_) => "queue_unavailable",
+            Rejected::BodyTimeout { .. } => "request_timeout",
+            Rejected::UriTooLong { .. } => "uri_too_long",
+            Rejected::HeadersTooLarge { .. } => "headers_too_large",
         }
     }
 
@@ -99,7 +122,10 @@ impl Rejected {
             Rejected::Unauthorized => 401,
             Rejected::NotFound { .. } => 404,
             Rejected::MethodNotAllowed { .. } => 405,
+            Rejected::BodyTimeout { .. } => 408,
             Rejected::TooLarge { .. } => 413,
+            Rejected::UriTooLong { .. } => 414,
+            Rejected::HeadersTooLarge { .. } => 431,
             Rejected::NotConfigured { .. } | Rejected::QueueUnavailable(_) => 503,
         }
     }
@@ -157,6 +183,9 @@ mod tests {
                 405,
             ),
             (Rejected::TooLarge { limit: 1 }, 413),
+            (Rejected::BodyTimeout { ms: 1 }, 408),
+            (Rejected::UriTooLong { limit: 1 }, 414),
+            (Rejected::HeadersTooLarge { count: 1, bytes: 1 }, 431),
             (
                 Rejected::NotConfigured {
                     var: "OMERLO_API_KEY",

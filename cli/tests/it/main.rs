@@ -7,3 +7,4 @@ mod e2e;
 mod queue_file;
 mod queue_tools;
 mod reliability;
+mod serve_limits;

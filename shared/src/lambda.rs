@@ -135,6 +135,19 @@ pub async fn run_consumer() -> Result<(), Error> {
         ),
         Err(_) => DEFAULT_TTL,
     };
+    // The ledger must outlast the oldest Wix token the webhook functions accept, or a replay gets through.
+    match crate::config::wix_max_token_age(
+        std::env::var(crate::config::WIX_MAX_TOKEN_AGE_VAR)
+            .ok()
+            .as_deref(),
+    ) {
+        Ok(age) => {
+            if let Some(gap) = crate::config::replay_gap(ttl, age) {
+                tracing::warn!(gap, "ROLLCALL_DEDUP_TTL_DAYS is too short");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot compare ROLLCALL_DEDUP_TTL_DAYS with it"),
+    }
     let config = crate::aws::sdk_config_from_env(std::time::Duration::from_secs(5));
     let ledger = DynamoLedger::new(aws_sdk_dynamodb::Client::new(&config), table, ttl);
     let consumer = &Consumer::new(ledger, LogOnly);

@@ -60,7 +60,7 @@ pub fn receive(
             Ok(mighty_networks::parse(kind, body))
         }
         Provider::Wix => {
-            let data = wix::authenticate(secrets.wix_keys()?, body)?;
+            let data = wix::authenticate(secrets.wix()?, body)?;
             Ok(wix::parse_data(kind, data))
         }
     }

@@ -5,7 +5,7 @@
 //! token decodes it without re-verifying (a quarantined delivery was verified on receipt).
 
 use super::{AuthError, Unparsable, compact};
-use crate::config::WixKeys;
+use crate::config::WixAuth;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
@@ -224,50 +224,142 @@ impl Event {
     }
 }
 
-/// The claims Rollcall reads of a Wix token: `data`, the delivery as a JSON string.
-#[derive(Deserialize)]
-struct Claims {
+/// The issuer Wix names in its tokens (`iss`), when it names one.
+const ISSUER: &str = "wix.com";
+
+/// The claims of a Wix token that Rollcall reads or checks. A claim of the wrong type refuses the token.
+#[derive(Debug, Deserialize)]
+pub struct Claims {
+    /// The delivery: a JSON string (as Wix sends it) or a JSON object, kept as its text.
     #[serde(default)]
-    data: Option<Value>,
+    pub data: Option<Box<RawValue>>,
+    /// The issuer: `wix.com` when present.
+    #[serde(default)]
+    pub iss: Option<String>,
+    /// The audience: the app id, one or several.
+    #[serde(default)]
+    pub aud: Option<Audience>,
+    /// Issue time (seconds since the epoch).
+    #[serde(default)]
+    pub iat: Option<f64>,
+    /// Expiry; `null` or absent is none.
+    #[serde(default)]
+    pub exp: Option<f64>,
+    /// Not before.
+    #[serde(default)]
+    pub nbf: Option<f64>,
 }
 
-/// Verifies the token in `body` against the app's public keys (RS256 only, `exp`/`nbf` checked when present)
-/// and returns its `data` claim.
-pub(super) fn authenticate(keys: &WixKeys, body: &[u8]) -> Result<Option<Value>, AuthError> {
-    let token = std::str::from_utf8(body)
-        .map_err(|_| AuthError::Unauthorized)?
-        .trim();
+/// An `aud` claim: one app id or several.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// One id.
+    One(String),
+    /// Several ids.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn names(&self, id: &str) -> bool {
+        match self {
+            Audience::One(one) => one == id,
+            Audience::Many(many) => many.iter().any(|a| a == id),
+        }
+    }
+}
+
+/// Verifies a Wix token: RS256 signed by one of the app's keys, no critical header parameter (Rollcall
+/// understands none), `iss` `wix.com` when present, `aud` naming a configured app id when any is configured,
+/// `exp`/`nbf` when present (with [`LEEWAY_SECONDS`]), and `iat` no older than the configured maximum age. A
+/// token without `iat` is accepted with a warning: its age cannot be told. Every Wix kind goes through here.
+pub fn verify(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
     let mut validation = Validation::new(Algorithm::RS256);
+    // The claims are checked below, where `exp: null` is no expiry and `iat` bounds the age.
     validation.required_spec_claims.clear();
-    validation.validate_nbf = true;
-    validation.leeway = LEEWAY_SECONDS;
-    for key in &keys.0 {
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    for key in &auth.keys.0 {
         match jsonwebtoken::decode::<Claims>(token, key, &validation) {
-            Ok(token) => return Ok(token.claims.data),
+            Ok(token) if token.header.crit.is_none() => {
+                return check_claims(auth, token.claims, unix_now());
+            }
             Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
-            Err(_) => return Err(AuthError::Unauthorized),
+            _ => return Err(AuthError::Unauthorized),
         }
     }
     Err(AuthError::Unauthorized)
 }
 
+/// Checks the claims of a token whose signature verified, at `now` (seconds since the epoch).
+fn check_claims(auth: &WixAuth, claims: Claims, now: f64) -> Result<Claims, AuthError> {
+    let leeway = LEEWAY_SECONDS as f64;
+    let refused = claims.iss.as_deref().is_some_and(|iss| iss != ISSUER)
+        || (!auth.app_ids.is_empty()
+            && !claims
+                .aud
+                .as_ref()
+                .is_some_and(|aud| auth.app_ids.iter().any(|id| aud.names(id))))
+        || claims.exp.is_some_and(|exp| exp < now - leeway)
+        || claims.nbf.is_some_and(|nbf| nbf > now + leeway)
+        || claims.iat.is_some_and(|iat| iat > now + leeway);
+    if refused {
+        return Err(AuthError::Unauthorized);
+    }
+    match (claims.iat, auth.max_token_age) {
+        (Some(iat), Some(max)) if iat < now - max.as_secs_f64() - leeway => {
+            Err(AuthError::Unauthorized)
+        }
+        (None, Some(_)) => {
+            tracing::warn!("a Wix token without iat: its age cannot be checked");
+            Ok(claims)
+        }
+        _ => Ok(claims),
+    }
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Verifies the token in `body` (see [`verify`]) and returns its `data` claim.
+pub(super) fn authenticate(
+    auth: &WixAuth,
+    body: &[u8],
+) -> Result<Option<Box<RawValue>>, AuthError> {
+    let token = std::str::from_utf8(body)
+        .map_err(|_| AuthError::Unauthorized)?
+        .trim();
+    Ok(verify(auth, token)?.data)
+}
+
 /// Reads a stored token (verified when it was received) as a change of the Wix `kind`.
 pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
+    /// The one claim a stored token is read for.
+    #[derive(Deserialize)]
+    struct Data {
+        #[serde(default)]
+        data: Option<Box<RawValue>>,
+    }
     let token = std::str::from_utf8(body)
         .map_err(|_| Unparsable::new("body is not UTF-8"))?
         .trim();
-    let claims = jsonwebtoken::dangerous::insecure_decode_claims::<Claims>(token)
-        .map_err(|e| Unparsable::new(format!("not a JWT with JSON claims: {e}")))?;
+    let claims = jsonwebtoken::dangerous::insecure_decode_claims::<Data>(token)
+        .map_err(|_| Unparsable::new("not a JWT with JSON claims"))?;
     parse_data(kind, claims.data)
 }
 
 /// Reads the `data` claim of a token as a change of the Wix `kind`.
-pub(super) fn parse_data(kind: Kind, data: Option<Value>) -> Result<Change, Unparsable> {
-    let text = match data {
-        Some(Value::String(text)) => text,
-        Some(object @ Value::Object(_)) => object.to_string(),
-        Some(_) => return Err(Unparsable::new("the data claim is not a JSON object")),
-        None => return Err(Unparsable::new("JWT has no data claim")),
+pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
+    let data = data.ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
+    let text = match data.get().as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(data.get())
+            .map_err(|_| Unparsable::new("the data claim is not a JSON string"))?,
+        Some(b'{') => data.get().to_owned(),
+        _ => return Err(Unparsable::new("the data claim is not a JSON object")),
     };
     let original = delivery(&text)?;
     let typed: Delivery = serde_json::from_str(original.get())

@@ -4,15 +4,15 @@
 //! raw token as received, and the claims they decode are read on (each token is decoded once); parsing a stored
 //! token decodes it without re-verifying (a quarantined delivery was verified on receipt).
 
-use super::{AuthError, Unparsable, compact};
+use super::{
+    AuthError, Members, Unparsable, check_depth, compact, known_wire_name, misfit, problem,
+};
 use crate::config::WixAuth;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
 use jsonwebtoken::{Algorithm, Validation, errors::ErrorKind};
-use serde::de::{MapAccess, Visitor};
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -363,7 +363,7 @@ pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Chan
     };
     let original = delivery(&text)?;
     let typed: Delivery = serde_json::from_str(original.get())
-        .map_err(|e| Unparsable::new(format!("not a Wix participation delivery: {e}")))?;
+        .map_err(|e| misfit("not a Wix participation delivery", original.get(), &e))?;
     check_kind(kind, &typed)?;
     let event = &typed.data;
     let entity = event.entity();
@@ -378,9 +378,11 @@ pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Chan
         }
     };
     let sequence = match &event.entity_event_sequence {
-        Some(seq) => Some(seq.as_str().parse::<u64>().map_err(|_| {
-            Unparsable::new(format!("entityEventSequence `{seq}` is not a whole number"))
-        })?),
+        Some(seq) => Some(
+            seq.as_str()
+                .parse::<u64>()
+                .map_err(|_| Unparsable::new("entityEventSequence is not a whole number"))?,
+        ),
         None => None,
     };
     Ok(Change {
@@ -429,20 +431,28 @@ pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Chan
 /// the whitespace between tokens goes.
 fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
     let text = compact(text);
-    let members: Members = serde_json::from_str(&text)
-        .map_err(|e| Unparsable::new(format!("the data claim is not a JSON object: {e}")))?;
+    let members: Members = serde_json::from_str(&text).map_err(|e| {
+        Unparsable::new(format!(
+            "the data claim is not a JSON object: {}",
+            problem(&text, &e)
+        ))
+    })?;
     let unnest = |key: &str| -> Result<Option<Box<RawValue>>, Unparsable> {
         let Some(value) = members.get(key) else {
             return Ok(None);
         };
-        let not_json = |e: serde_json::Error| Unparsable::new(format!("`{key}` is not JSON: {e}"));
         if !value.get().starts_with('"') {
             return Ok(None); // already JSON in place
         }
-        let inner: String = serde_json::from_str(value.get()).map_err(not_json)?;
+        let not_json = |text: &str, e: serde_json::Error| {
+            Unparsable::new(format!("`{key}` is not JSON: {}", problem(text, &e)))
+        };
+        let inner: String =
+            serde_json::from_str(value.get()).map_err(|e| not_json(value.get(), e))?;
+        // Only a syntax error is possible here, and its message quotes nothing.
         RawValue::from_string(compact(&inner))
             .map(Some)
-            .map_err(not_json)
+            .map_err(|e| not_json("", e))
     };
     let (data, identity) = (unnest("data")?, unnest("identity")?);
     let members = Members(
@@ -460,50 +470,9 @@ fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
             .collect(),
     );
     // Every piece is valid JSON already: serializing them together needs no second check.
-    serde_json::value::to_raw_value(&members).map_err(Unparsable::new)
-}
-
-/// A JSON object's members in the order sent, each value as its JSON text.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'a> Members<'a> {
-    fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
-    }
-}
-
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Object;
-
-        impl<'de> Visitor<'de> for Object {
-            type Value = Members<'de>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
-                }
-                Ok(Members(members))
-            }
-        }
-
-        deserializer.deserialize_map(Object)
-    }
-}
-
-impl Serialize for Members<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
+    let original = serde_json::value::to_raw_value(&members).map_err(Unparsable::new)?;
+    check_depth(original.get())?;
+    Ok(original)
 }
 
 fn check_kind(kind: Kind, delivery: &Delivery) -> Result<(), Unparsable> {
@@ -519,15 +488,20 @@ fn check_kind(kind: Kind, delivery: &Delivery) -> Result<(), Unparsable> {
     if matches {
         Ok(())
     } else {
-        let got = delivery.event_type.clone().unwrap_or_else(|| {
-            format!(
-                "{}/{}",
-                event.entity_fqdn.as_deref().unwrap_or("?"),
-                event.slug.as_deref().unwrap_or("?")
-            )
+        // Only a name of the registry is repeated: anything else the sender wrote may be personal data.
+        let got = match &delivery.event_type {
+            Some(event_type) => known_wire_name(event_type),
+            None => known_wire_name(&format!(
+                "{}_{}",
+                event.entity_fqdn.as_deref().unwrap_or_default(),
+                event.slug.as_deref().unwrap_or_default()
+            )),
+        };
+        let got = got.map_or("an event of no kind Rollcall knows".to_owned(), |name| {
+            format!("a `{name}` event")
         });
         Err(Unparsable::new(format!(
-            "a `{got}` event delivered to the route of `{}`",
+            "{got} delivered to the route of `{}`",
             kind.wire_name()
         )))
     }

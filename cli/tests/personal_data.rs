@@ -76,6 +76,9 @@ async fn personal_data_in_any_field_never_reaches_the_logs() {
         }
     }
     for line in lines.iter().filter(|l| l.contains("\"reason\"")) {
-        assert!(!line.contains("true"), "a boolean value in a reason: {line}");
+        assert!(
+            !line.contains("true"),
+            "a boolean value in a reason: {line}"
+        );
     }
 }

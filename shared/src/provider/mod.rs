@@ -469,8 +469,7 @@ mod tests {
     fn numbers_round_trip(doc: &Doc) -> bool {
         match doc {
             Doc::Literal(text) => serde_json::from_str::<serde_json::Value>(text)
-                .map(|v| v.to_string() == *text)
-                .unwrap_or(false),
+                .is_ok_and(|v| serde_json::to_string(&v).is_ok_and(|written| written == *text)),
             Doc::Str(..) => true,
             Doc::Array(items) => items.iter().all(numbers_round_trip),
             Doc::Object(members) => members.iter().all(|(_, _, d)| numbers_round_trip(d)),

@@ -143,10 +143,12 @@ pub async fn run_consumer() -> Result<(), Error> {
     ) {
         Ok(age) => {
             if let Some(gap) = crate::config::replay_gap(ttl, age) {
-                tracing::warn!(gap, "ROLLCALL_DEDUP_TTL_DAYS is too short");
+                tracing::warn!(gap, "the ledger does not cover every replayed Wix delivery");
             }
         }
-        Err(e) => tracing::warn!(error = %e, "cannot compare ROLLCALL_DEDUP_TTL_DAYS with it"),
+        Err(e) => {
+            tracing::warn!(error = %e, "the ledger TTL cannot be checked against the Wix token age")
+        }
     }
     let config = crate::aws::sdk_config_from_env(std::time::Duration::from_secs(5));
     let ledger = DynamoLedger::new(aws_sdk_dynamodb::Client::new(&config), table, ttl);

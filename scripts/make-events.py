@@ -41,7 +41,8 @@ TEST_KEY = FIXTURES / "wix-test-key.pem"
 OTHER_KEY = FIXTURES / "wix-other-key.pem"
 PUBLIC_KEY = EVENTS / "wix-test-key.pub.pem"
 
-# A fixed issue time (2026-01-01T00:00:00Z) and no `exp`, so the committed tokens never expire.
+# A fixed issue time (2026-01-01T00:00:00Z) and no `exp`, so the committed tokens never expire. Rollcall refuses
+# tokens older than WIX_MAX_TOKEN_AGE_SECS: whatever replays these files sets it to `off` (events/README.md).
 IAT = 1767225600
 TIME_EPOCH_MS = IAT * 1000
 TIME = "01/Jan/2026:00:00:00 +0000"

@@ -10,11 +10,16 @@ use axum::http::header::{CONNECTION, HeaderValue};
 use axum::response::Response;
 use bytes::BytesMut;
 use http_body_util::BodyExt;
-use rollcall::config::{Limits, SAMPLE_SECRETS, Secrets};
+use rollcall::config::{Limits, SAMPLE_SECRETS, Secrets, WIX_MAX_TOKEN_AGE_VAR, replay_gap};
+use rollcall::queue::sqlite::DEFAULT_DEDUP_WINDOW;
 use rollcall::{Answer, Kind, Pipeline, Provider, Rejected, Request, Route};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+
+/// What `--dev` sets `WIX_MAX_TOKEN_AGE_SECS` to when it is unset: the `events/` samples are signed with a fixed,
+/// old `iat` (so that they stay byte-for-byte reproducible), which the default maximum age refuses.
+const DEV_WIX_MAX_TOKEN_AGE: &str = "off";
 
 /// `rollcall serve` options.
 #[derive(clap::Args, Debug)]
@@ -57,6 +62,14 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
                 defaulted.join(", ")
             );
         }
+        let unset = |var: &str| std::env::var(var).map_or(true, |v| v.trim().is_empty());
+        if unset(WIX_MAX_TOKEN_AGE_VAR) {
+            eprintln!(
+                "WARNING: --dev: {WIX_MAX_TOKEN_AGE_VAR} is not set, so Wix tokens of ANY AGE are accepted (the \
+                 samples of events/ are old). Captured Wix deliveries can be replayed. Never use --dev in \
+                 production."
+            );
+        }
         Secrets::from_lookup(|var| {
             std::env::var(var)
                 .ok()
@@ -67,6 +80,9 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
                         .find(|(name, _)| *name == var)
                         .map(|(_, value)| value.to_string())
                 })
+                .or_else(|| {
+                    (var == WIX_MAX_TOKEN_AGE_VAR).then(|| DEV_WIX_MAX_TOKEN_AGE.to_owned())
+                })
         })
     } else {
         Secrets::from_env()
@@ -75,6 +91,11 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         eprintln!("warning: {problem}; its provider's deliveries will be answered 503");
     }
     let queue = AnyQueue::open(&args.queue, limits)?;
+    if let (AnyQueue::Sqlite(_), Ok(wix)) = (&queue, secrets.wix())
+        && let Some(gap) = replay_gap(DEFAULT_DEDUP_WINDOW, wix.max_token_age())
+    {
+        eprintln!("warning: {gap}");
+    }
     let description = queue.describe(&args.queue);
     let pipeline: Shared = Arc::new(Pipeline::new(secrets, queue, limits));
     let app = axum::Router::new().fallback(handle).with_state(pipeline);

@@ -146,7 +146,8 @@ fn delivery(
                 "createdEvent": {"entity": {"id": unique, "status": "CONFIRMED", "partySize": 1}}});
             let delivery = json!({"eventType": "wix.calendar.v3.participation_created", "instanceId": SMOKE_TENANT,
                 "data": event.to_string(), "identity": json!({"identityType": "APP"}).to_string()});
-            let claims = json!({"data": delivery.to_string()});
+            let claims = json!({"data": delivery.to_string(),
+                "iat": time::OffsetDateTime::now_utc().unix_timestamp()});
             let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
             let headers = vec![("content-type", "text/plain".to_owned())];
             match wix_key {

@@ -25,6 +25,13 @@ pub const SAMPLE_SECRETS: [(&str, &str); 3] = [
 pub const DEFAULT_MAX_BODY_BYTES: usize = 128 * 1024;
 /// Default time the queue gets before the answer is 503: Wix waits only 1250 ms for the whole answer.
 pub const DEFAULT_QUEUE_DEADLINE: Duration = Duration::from_millis(800);
+/// Default oldest Wix token accepted, by its `iat`: Wix retries for about two days, and a webhook resent by hand
+/// may carry the original token (`WIX_MAX_TOKEN_AGE_SECS`).
+pub const DEFAULT_WIX_MAX_TOKEN_AGE: Duration = Duration::from_secs(72 * 3600);
+/// The variable naming the Wix app id(s) a token's `aud` must name, when set.
+pub const WIX_APP_ID_VAR: &str = "WIX_APP_ID";
+/// The variable bounding the age of a Wix token.
+pub const WIX_MAX_TOKEN_AGE_VAR: &str = "WIX_MAX_TOKEN_AGE_SECS";
 
 /// The shared API keys of Omerlo or Mighty Networks: any one of them is accepted.
 pub struct ApiKeys(Vec<Vec<u8>>);
@@ -91,15 +98,88 @@ impl WixKeys {
     }
 }
 
-/// `lookup` restricted to `provider`'s secret variable.
+/// How Wix tokens are verified: the app's public keys, the app ids an `aud` claim must name (any, when none is
+/// configured), and the oldest token accepted (`None`: no bound).
+pub struct WixAuth {
+    pub(crate) keys: WixKeys,
+    pub(crate) app_ids: Vec<String>,
+    pub(crate) max_token_age: Option<Duration>,
+}
+
+impl WixAuth {
+    /// The keys with the settings read through `lookup` (`WIX_APP_ID`, `WIX_MAX_TOKEN_AGE_SECS`).
+    pub fn new(
+        keys: WixKeys,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<WixAuth, AuthError> {
+        let app_ids = lookup(WIX_APP_ID_VAR)
+            .map(|ids| {
+                ids.split(',')
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(WixAuth {
+            keys,
+            app_ids,
+            max_token_age: wix_max_token_age(lookup(WIX_MAX_TOKEN_AGE_VAR).as_deref())?,
+        })
+    }
+
+    /// The oldest token accepted, by its `iat`; `None` when the age is not checked.
+    pub fn max_token_age(&self) -> Option<Duration> {
+        self.max_token_age
+    }
+}
+
+/// Reads `WIX_MAX_TOKEN_AGE_SECS`: unset or blank is the default (72 h), `off` is no bound (only for replaying
+/// old samples), anything else must be a positive whole number of seconds.
+pub fn wix_max_token_age(value: Option<&str>) -> Result<Option<Duration>, AuthError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(Some(DEFAULT_WIX_MAX_TOKEN_AGE)),
+        Some(off) if off.eq_ignore_ascii_case("off") => Ok(None),
+        Some(secs) => match secs.parse::<u64>() {
+            Ok(secs) if secs > 0 => Ok(Some(Duration::from_secs(secs))),
+            _ => Err(AuthError::NotConfigured {
+                var: WIX_MAX_TOKEN_AGE_VAR,
+                why: "not a positive whole number of seconds, nor `off`".into(),
+            }),
+        },
+    }
+}
+
+/// Why a de-duplication window of `window` (the SQLite queue's, the consumer's ledger TTL) lets a replayed Wix
+/// delivery through: it must outlast the oldest token accepted, so that a replay is always either refused (too
+/// old) or recognised (a known id). `None` when it does.
+pub fn replay_gap(window: Duration, max_token_age: Option<Duration>) -> Option<String> {
+    match max_token_age {
+        None => Some(format!(
+            "{WIX_MAX_TOKEN_AGE_VAR} is off: a Wix delivery replayed after the {} s de-duplication window is \
+             stored again",
+            window.as_secs()
+        )),
+        Some(age) if window <= age => Some(format!(
+            "the {} s de-duplication window does not exceed {WIX_MAX_TOKEN_AGE_VAR} ({} s): a Wix delivery \
+             replayed in between is stored again",
+            window.as_secs(),
+            age.as_secs()
+        )),
+        Some(_) => None,
+    }
+}
+
+/// `lookup` restricted to `provider`'s variables (its secret; for Wix also its verification settings).
 fn only(
     provider: Provider,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> impl Fn(&str) -> Option<String> {
     move |var| {
-        (var == provider.secret_var())
-            .then(|| lookup(var))
-            .flatten()
+        let own = var == provider.secret_var()
+            || (provider == Provider::Wix
+                && [WIX_APP_ID_VAR, WIX_MAX_TOKEN_AGE_VAR].contains(&var));
+        own.then(|| lookup(var)).flatten()
     }
 }
 
@@ -107,7 +187,7 @@ fn only(
 pub struct Secrets {
     omerlo: Result<ApiKeys, AuthError>,
     mighty_networks: Result<ApiKeys, AuthError>,
-    wix: Result<WixKeys, AuthError>,
+    wix: Result<WixAuth, AuthError>,
 }
 
 impl Secrets {
@@ -139,7 +219,9 @@ impl Secrets {
                 .and_then(|v| ApiKeys::parse(Provider::Omerlo.secret_var(), &v)),
             mighty_networks: read(Provider::MightyNetworks)
                 .and_then(|v| ApiKeys::parse(Provider::MightyNetworks.secret_var(), &v)),
-            wix: read(Provider::Wix).and_then(|v| WixKeys::parse(Provider::Wix.secret_var(), &v)),
+            wix: read(Provider::Wix)
+                .and_then(|v| WixKeys::parse(Provider::Wix.secret_var(), &v))
+                .and_then(|keys| WixAuth::new(keys, &lookup)),
         }
     }
 
@@ -152,8 +234,8 @@ impl Secrets {
         .map_err(Clone::clone)
     }
 
-    /// The Wix public keys.
-    pub(crate) fn wix_keys(&self) -> Result<&WixKeys, AuthError> {
+    /// How Wix tokens are verified.
+    pub fn wix(&self) -> Result<&WixAuth, AuthError> {
         self.wix.as_ref().map_err(Clone::clone)
     }
 
@@ -232,7 +314,7 @@ mod tests {
     fn a_function_reads_only_its_own_providers_secret() {
         let secrets = Secrets::from_lookup(only(Provider::Omerlo, |_| Some("key".into())));
         assert!(secrets.api_keys(Provider::Omerlo).is_ok());
-        assert!(secrets.wix_keys().is_err());
+        assert!(secrets.wix().is_err());
         assert_eq!(secrets.problems().len(), 2);
     }
 
@@ -255,6 +337,37 @@ mod tests {
                 "WIX_PUBLIC_KEY"
             ]
         );
+    }
+
+    #[test]
+    fn a_dedup_window_must_outlast_the_oldest_wix_token() {
+        let day = Duration::from_secs(86_400);
+        assert_eq!(replay_gap(7 * day, Some(DEFAULT_WIX_MAX_TOKEN_AGE)), None);
+        assert!(replay_gap(3 * day, Some(DEFAULT_WIX_MAX_TOKEN_AGE)).is_some());
+        assert!(replay_gap(7 * day, Some(7 * day)).is_some());
+        assert!(replay_gap(7 * day, None).is_some());
+        assert_eq!(
+            wix_max_token_age(None).unwrap(),
+            Some(DEFAULT_WIX_MAX_TOKEN_AGE)
+        );
+        assert_eq!(wix_max_token_age(Some(" OFF ")).unwrap(), None);
+        assert_eq!(
+            wix_max_token_age(Some("60")).unwrap(),
+            Some(60 * Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn a_wix_function_reads_its_token_settings() {
+        let secrets = Secrets::from_lookup(only(Provider::Wix, |var| match var {
+            "WIX_PUBLIC_KEY" => Some(include_str!("../../events/wix-test-key.pub.pem").into()),
+            "WIX_APP_ID" => Some("a, ,b".into()),
+            "WIX_MAX_TOKEN_AGE_SECS" => Some("off".into()),
+            _ => None,
+        }));
+        let wix = secrets.wix().unwrap();
+        assert_eq!(wix.app_ids, ["a", "b"]);
+        assert_eq!(wix.max_token_age(), None);
     }
 
     #[test]

@@ -135,6 +135,21 @@ pub async fn run_consumer() -> Result<(), Error> {
         ),
         Err(_) => DEFAULT_TTL,
     };
+    // The ledger must outlast the oldest Wix token the webhook functions accept, or a replay gets through.
+    match crate::config::wix_max_token_age(
+        std::env::var(crate::config::WIX_MAX_TOKEN_AGE_VAR)
+            .ok()
+            .as_deref(),
+    ) {
+        Ok(age) => {
+            if let Some(gap) = crate::config::replay_gap(ttl, age) {
+                tracing::warn!(gap, "the ledger does not cover every replayed Wix delivery");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the ledger TTL cannot be checked against the Wix token age")
+        }
+    }
     let config = crate::aws::sdk_config_from_env(std::time::Duration::from_secs(5));
     let ledger = DynamoLedger::new(aws_sdk_dynamodb::Client::new(&config), table, ttl);
     let consumer = &Consumer::new(ledger, LogOnly);

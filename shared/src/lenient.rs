@@ -1,10 +1,51 @@
 //! Lenient deserializers for fields whose type drifts between provider versions: ids sent as strings or
-//! numbers, informational text that may become null or change shape, lists sent as `null`.
+//! numbers, informational text that may become null or change shape, lists sent as `null`. A number becomes
+//! text as it was sent (`123456789012345678901234567890` keeps every digit), never through a float.
 
 use serde::de::{self, DeserializeOwned, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use std::marker::PhantomData;
+
+/// A JSON value as far as these deserializers care: strings and numbers as text, the rest by kind.
+enum Scalar {
+    Null,
+    Bool(bool),
+    /// A string's text.
+    Text(String),
+    /// A number's JSON text, as sent.
+    Number(String),
+    Array,
+    Object,
+}
+
+impl Scalar {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Scalar, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        let json = raw.get();
+        Ok(match json.as_bytes().first() {
+            Some(b'"') => Scalar::Text(serde_json::from_str(json).map_err(de::Error::custom)?),
+            Some(b'n') => Scalar::Null,
+            Some(b't') => Scalar::Bool(true),
+            Some(b'f') => Scalar::Bool(false),
+            Some(b'[') => Scalar::Array,
+            Some(b'{') => Scalar::Object,
+            _ => Scalar::Number(json.to_owned()),
+        })
+    }
+
+    /// The kind, for a reason that must not repeat the value.
+    fn describe(&self) -> &'static str {
+        match self {
+            Scalar::Null => "null",
+            Scalar::Bool(_) => "a boolean",
+            Scalar::Number(_) => "a number",
+            Scalar::Text(_) => "an empty string",
+            Scalar::Array => "an array",
+            Scalar::Object => "an object",
+        }
+    }
+}
 
 /// An identifier the provider sends as a string or as a number (`"1234"` and `1234` are the same id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
@@ -26,12 +67,11 @@ impl std::fmt::Display for Id {
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match Value::deserialize(deserializer)? {
-            Value::String(s) if !s.trim().is_empty() => Ok(Id(s)),
-            Value::Number(n) => Ok(Id(n.to_string())),
-            other => Err(serde::de::Error::custom(format!(
+        match Scalar::read(deserializer)? {
+            Scalar::Text(s) | Scalar::Number(s) if !s.trim().is_empty() => Ok(Id(s)),
+            other => Err(de::Error::custom(format!(
                 "expected an id (a non-empty string or a number), found {}",
-                describe(&other)
+                other.describe()
             ))),
         }
     }
@@ -39,14 +79,13 @@ impl<'de> Deserialize<'de> for Id {
 
 /// An optional id: `null`, absent, or an empty string are `None`; any other non-id shape is an error.
 pub fn opt_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Id>, D::Error> {
-    match Value::deserialize(deserializer)? {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => Ok(Some(Id(s))),
-        Value::Number(n) => Ok(Some(Id(n.to_string()))),
-        other => Err(serde::de::Error::custom(format!(
+    match Scalar::read(deserializer)? {
+        Scalar::Null => Ok(None),
+        Scalar::Text(s) if s.trim().is_empty() => Ok(None),
+        Scalar::Text(s) | Scalar::Number(s) => Ok(Some(Id(s))),
+        other => Err(de::Error::custom(format!(
             "expected an id, found {}",
-            describe(&other)
+            other.describe()
         ))),
     }
 }
@@ -54,11 +93,10 @@ pub fn opt_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Id>, 
 /// Informational text: strings, numbers and booleans become text; `null`, empty strings, objects and
 /// arrays become `None` (they stay intact in the message's `original`).
 pub fn opt_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(deserializer)? {
-        Value::String(s) if s.trim().is_empty() => None,
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+    Ok(match Scalar::read(deserializer)? {
+        Scalar::Text(s) if s.trim().is_empty() => None,
+        Scalar::Text(s) | Scalar::Number(s) => Some(s),
+        Scalar::Bool(b) => Some(b.to_string()),
         _ => None,
     })
 }
@@ -101,7 +139,13 @@ where
         }
 
         fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            serde_json::from_str(text).map(Some).map_err(E::custom)
+            // The reason names the problem inside the string, not its values (it is logged).
+            serde_json::from_str(text).map(Some).map_err(|e| {
+                E::custom(format!(
+                    "expected a JSON string of the expected shape: {}",
+                    crate::provider::problem(text, &e)
+                ))
+            })
         }
 
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -114,17 +158,6 @@ where
     }
 
     deserializer.deserialize_any(Nested(PhantomData))
-}
-
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "an empty string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]
@@ -148,6 +181,19 @@ mod tests {
         assert_eq!((a.id.as_str(), a.other.unwrap().as_str()), ("1234", "123"));
         assert!(serde_json::from_str::<Sample>(r#"{"id":null}"#).is_err());
         assert!(serde_json::from_str::<Sample>(r#"{"id":""}"#).is_err());
+    }
+
+    #[test]
+    fn numbers_keep_every_digit_as_sent() {
+        let a: Sample = serde_json::from_str(
+            r#"{"id":123456789012345678901234567890,"other":1.50,"text":5551234567890123456789}"#,
+        )
+        .unwrap();
+        assert_eq!(a.id.as_str(), "123456789012345678901234567890");
+        assert_eq!(a.other.unwrap().as_str(), "1.50");
+        assert_eq!(a.text.as_deref(), Some("5551234567890123456789"));
+        let b: Sample = serde_json::from_str(r#"{"id":"x","text":true}"#).unwrap();
+        assert_eq!(b.text.as_deref(), Some("true"));
     }
 
     #[test]

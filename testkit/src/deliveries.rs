@@ -93,7 +93,9 @@ pub fn secret_env() -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// Claims of a Wix delivery: the decoded delivery with `data` and `identity` encoded as JSON strings again.
+/// Claims of a Wix delivery: the decoded delivery with `data` and `identity` encoded as JSON strings again,
+/// issued now (Rollcall refuses tokens older than `WIX_MAX_TOKEN_AGE_SECS`; the committed `events/` samples are
+/// older, see `events/README.md`).
 pub fn wix_claims(delivery: &Value) -> Value {
     let mut outer = delivery.clone();
     for key in ["data", "identity"] {
@@ -101,7 +103,15 @@ pub fn wix_claims(delivery: &Value) -> Value {
             outer[key] = Value::String(inner.to_string());
         }
     }
-    json!({"data": outer.to_string(), "iat": 1_767_225_600})
+    json!({"data": outer.to_string(), "iat": now()})
+}
+
+/// Seconds since the epoch.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs()
 }
 
 /// A signer of Wix tokens with the test private key.

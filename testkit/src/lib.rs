@@ -3,6 +3,7 @@
 //! - [`aws`]: the loopback AWS-speaking server (moto): clients, queues and tables for the tests.
 //! - [`runtime_api`]: an in-repo AWS Lambda Runtime API that runs the real function binaries as Lambda does.
 //! - [`deliveries`]: valid, authenticated sample deliveries of every kind (Wix ones signed with the test key).
+//! - [`personal`]: deliveries with personal data in every field, for the tests that no log line shows it.
 //! - [`load`]: a closed-loop HTTP/1.1 load generator for loopback.
 //! - [`per_delivery`]: the per-delivery work the benchmarks measure (the pipeline with a no-op queue, and its
 //!   references).
@@ -15,4 +16,5 @@ pub mod aws;
 pub mod deliveries;
 pub mod load;
 pub mod per_delivery;
+pub mod personal;
 pub mod runtime_api;

@@ -4,7 +4,9 @@
 
 mod common;
 mod e2e;
+mod personal_data;
 mod queue_file;
 mod queue_tools;
 mod reliability;
 mod serve_limits;
+mod wix_token_age;

@@ -5,5 +5,6 @@
 
 mod consumer;
 mod events;
+mod personal_data;
 mod release_build;
 mod template;

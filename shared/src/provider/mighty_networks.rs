@@ -3,7 +3,7 @@
 //! <key>`. The schema drifts between versions of the docs (ids as strings or numbers, renamed fields): only the
 //! ids are required, everything else is optional and kept in `original`.
 
-use super::{Unparsable, original, single_header};
+use super::{Unparsable, misfit, original, single_header};
 use crate::config::ApiKeys;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
@@ -149,8 +149,13 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     let original = original(body)?;
     // One typed parse of the compacted body; the reasons of a failure are worked out on that path only.
     let explain = |e: serde_json::Error| {
-        misrouted(kind, original.get())
-            .unwrap_or_else(|| Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name())))
+        misrouted(kind, original.get()).unwrap_or_else(|| {
+            misfit(
+                &format!("not a {} delivery", kind.wire_name()),
+                original.get(),
+                &e,
+            )
+        })
     };
     if !is_rsvp_kind(kind) {
         let delivery: Delivery<Event> = serde_json::from_str(original.get()).map_err(explain)?;
@@ -299,6 +304,20 @@ mod tests {
         event["payload"]["event"] = "a note".into();
         let body = event.to_string();
         assert!(parse(Kind::MightyNetworksEventCreated, body.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn ids_sent_as_large_numbers_keep_their_digits() {
+        let mut rsvp: serde_json::Value = serde_json::from_str(RSVP).unwrap();
+        rsvp["payload"]["id"] = serde_json::json!("PLACEHOLDER");
+        rsvp["event_id"] = serde_json::json!("EVENT");
+        let body = rsvp
+            .to_string()
+            .replace(r#""PLACEHOLDER""#, "123456789012345678901234567890")
+            .replace(r#""EVENT""#, "98765432109876543210987654321");
+        let change = parse(Kind::MightyNetworksRsvpCreated, body.as_bytes()).unwrap();
+        assert_eq!(change.subject, "rsvp/123456789012345678901234567890");
+        assert_eq!(change.id, "98765432109876543210987654321");
     }
 
     #[test]

@@ -3,14 +3,23 @@
 
 pub mod mighty_networks;
 pub mod omerlo;
+mod reason;
 pub mod wix;
+
+pub(crate) use reason::{misfit, problem};
 
 use crate::config::Secrets;
 use crate::kind::{Kind, Provider};
 use crate::message::Change;
 use http::HeaderMap;
-use serde::de::IgnoredAny;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
+
+/// The deepest nesting of objects and arrays a delivery may have: a deeper one is quarantined, whatever its
+/// provider (consumers' parsers, such as Python's `json.loads`, give up on deep nesting).
+pub const MAX_DEPTH: usize = 64;
 
 /// Why an authentic delivery could not be read as its kind; it goes to the quarantine with this reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,7 +69,7 @@ pub fn receive(
             Ok(mighty_networks::parse(kind, body))
         }
         Provider::Wix => {
-            let data = wix::authenticate(secrets.wix_keys()?, body)?;
+            let data = wix::authenticate(secrets.wix()?, body)?;
             Ok(wix::parse_data(kind, data))
         }
     }
@@ -76,6 +85,14 @@ pub fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     }
 }
 
+/// `value` when it is the wire name of a kind of the registry (the only text of a delivery a reason may repeat).
+pub(crate) fn known_wire_name(value: &str) -> Option<&'static str> {
+    Kind::ALL
+        .into_iter()
+        .map(Kind::wire_name)
+        .find(|name| *name == value)
+}
+
 /// The single value of a header; `None` when it is absent, repeated (ambiguous) or not visible ASCII.
 pub(crate) fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a [u8]> {
     let mut values = headers.get_all(name).iter();
@@ -83,42 +100,58 @@ pub(crate) fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'
     values.next().is_none().then(|| value.as_bytes())
 }
 
-/// Appends the canonical JSON of `value` to `out`: object keys sorted, no whitespace, so that a re-serialized
-/// body gives the same text.
-pub(crate) fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            // serde_json's map is ordered by key unless a dependency turns on its `preserve_order` feature.
-            if map.keys().is_sorted() {
-                write_members(map.iter(), out);
-            } else {
-                let mut entries: Vec<_> = map.iter().collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                write_members(entries.into_iter(), out);
+/// Appends the canonical JSON of `json` (valid JSON without whitespace between tokens) to `out`: object keys
+/// sorted, strings escaped as serde_json escapes them, numbers as sent (their text, never rounded through a
+/// float), no whitespace, so that a body sent with its keys in another order or its strings escaped otherwise
+/// gives the same text. An object with a duplicated key has no canonical form: which value counts is
+/// ambiguous. Each level is read with serde_json (the nesting is bounded by [`MAX_DEPTH`]).
+pub(crate) fn write_canonical(json: &str, out: &mut Vec<u8>) -> Result<(), Unparsable> {
+    let unreadable = |e: serde_json::Error| Unparsable::new(format!("body does not parse: {e}"));
+    match json.as_bytes().first() {
+        Some(b'{') => {
+            let mut members: Members = serde_json::from_str(json).map_err(unreadable)?;
+            members.0.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            if members.0.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+                return Err(Unparsable::new(
+                    "an object of the body has a duplicated key",
+                ));
             }
+            out.push(b'{');
+            for (i, (key, value)) in members.0.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(key, out);
+                out.push(b':');
+                write_canonical(value.get(), out)?;
+            }
+            out.push(b'}');
         }
-        Value::Array(items) => {
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(json).map_err(unreadable)?;
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_canonical(item, out);
+                write_canonical(item.get(), out)?;
             }
             out.push(b']');
         }
-        Value::String(text) => write_str(text, out),
-        scalar => write_scalar(scalar, out),
+        Some(b'"') => {
+            let text: String = serde_json::from_str(json).map_err(unreadable)?;
+            write_str(&text, out);
+        }
+        _ => out.extend_from_slice(json.as_bytes()), // a number as sent, true, false, null
     }
+    Ok(())
 }
 
 /// Whether `compact`, valid JSON without whitespace between tokens, is already its own canonical JSON, i.e.
-/// [`write_canonical`] of its parse would give the same text: each object's keys strictly increasing (so no
-/// duplicates) and free of escapes, strings escaped only as serde_json escapes them, and numbers only integers of
-/// at most 18 characters other than `-0` (fractions, exponents and larger integers may be written back
-/// differently). One scan, no allocation but a stack of open containers. Conservative: `false` only means that
-/// the caller has to parse and re-serialize to find the canonical text.
+/// [`write_canonical`] would give the same text: each object's keys strictly increasing (so no duplicates) and
+/// free of escapes, and strings escaped only as serde_json escapes them (numbers are written as sent). One
+/// scan, no allocation but a stack of open containers. Conservative: `false` only means that the caller has to
+/// write the canonical text.
 pub(crate) fn is_canonical(compact: &str) -> bool {
     /// An open container: an array, or an object and its last key so far.
     enum Open<'a> {
@@ -179,43 +212,12 @@ pub(crate) fn is_canonical(compact: &str) -> bool {
                 }
                 i = end;
             }
-            b'-' | b'0'..=b'9' => {
-                let start = i;
-                while i + 1 < bytes.len()
-                    && matches!(bytes[i + 1], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-                {
-                    i += 1;
-                }
-                let number = &bytes[start..=i];
-                if number.len() > 18
-                    || number == b"-0"
-                    || number.iter().any(|b| matches!(b, b'.' | b'e' | b'E'))
-                {
-                    return false;
-                }
-            }
             b' ' | b'\n' | b'\r' | b'\t' => return false,
-            _ => {} // the letters of true, false and null
+            _ => {} // numbers, and the letters of true, false and null
         }
         i += 1;
     }
     true
-}
-
-fn write_members<'a>(
-    members: impl Iterator<Item = (&'a String, &'a serde_json::Value)>,
-    out: &mut Vec<u8>,
-) {
-    out.push(b'{');
-    for (i, (key, item)) in members.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_str(key, out);
-        out.push(b':');
-        write_canonical(item, out);
-    }
-    out.push(b'}');
 }
 
 /// A JSON string as serde_json writes it; most need no escaping and are copied at once.
@@ -230,23 +232,104 @@ fn write_str(text: &str, out: &mut Vec<u8>) {
     }
 }
 
-fn write_scalar(value: &(impl serde::Serialize + ?Sized), out: &mut Vec<u8>) {
-    // Writing a string, number, boolean or null into a Vec cannot fail.
+fn write_scalar(value: &str, out: &mut Vec<u8>) {
+    // Writing a string into a Vec cannot fail.
     let _ = serde_json::to_writer(out, value);
 }
 
 /// The body as the message's `original`: the provider's JSON token for token (numbers, strings, key order and
-/// unknown keys as sent), with the whitespace between tokens removed so that a message is one line.
+/// unknown keys as sent), with the whitespace between tokens removed so that a message is one line. A body
+/// nested deeper than [`MAX_DEPTH`] is refused.
 pub(crate) fn original(body: &[u8]) -> Result<Box<RawValue>, Unparsable> {
     let text = body_text(body)?;
     // A failure is reported against the body as sent, so that its line and column point into the quarantined
     // body rather than into the compacted text.
-    RawValue::from_string(compact(text)).map_err(|_| {
-        match serde_json::from_str::<IgnoredAny>(text) {
-            Err(e) => Unparsable::new(format!("body does not parse: {e}")),
-            Ok(_) => Unparsable::new("body does not parse"),
+    let original =
+        RawValue::from_string(compact(text)).map_err(|_| {
+            match serde_json::from_str::<IgnoredAny>(text) {
+                Err(e) => Unparsable::new(format!("body does not parse: {e}")),
+                Ok(_) => Unparsable::new("body does not parse"),
+            }
+        })?;
+    check_depth(original.get())?;
+    Ok(original)
+}
+
+/// Refuses `json` (valid JSON) when its objects and arrays nest deeper than [`MAX_DEPTH`].
+pub(crate) fn check_depth(json: &str) -> Result<(), Unparsable> {
+    let bytes = json.as_bytes();
+    let (mut depth, mut i) = (0usize, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // To the closing quote: the first one not escaped.
+                i += 1;
+                while let Some(k) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    i += k;
+                    if bytes[i] == b'"' {
+                        break;
+                    }
+                    i += 2;
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(Unparsable::new(format!(
+                        "the delivery is nested deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
         }
-    })
+        i += 1;
+    }
+    Ok(())
+}
+
+/// A JSON object's members in the order sent, each value as its JSON text.
+pub(crate) struct Members<'a>(pub(crate) Vec<(String, &'a RawValue)>);
+
+impl<'a> Members<'a> {
+    /// The value of the first member named `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+}
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object;
+
+        impl<'de> Visitor<'de> for Object {
+            type Value = Members<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+
+        deserializer.deserialize_map(Object)
+    }
+}
+
+impl Serialize for Members<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 /// `text` without the whitespace between JSON tokens (the insides of strings are kept); not validated.
@@ -361,14 +444,42 @@ mod tests {
         }
     }
 
-    fn short_integers_only(value: &serde_json::Value) -> bool {
+    /// Canonical JSON as Rollcall wrote it before numbers were kept as sent: serde_json's `Value`, keys sorted.
+    fn through_value(value: &serde_json::Value) -> String {
         use serde_json::Value;
         match value {
-            Value::Number(n) => n.as_i64().is_some_and(|n| n.unsigned_abs() < 10u64.pow(17)),
-            Value::Array(items) => items.iter().all(short_integers_only),
-            Value::Object(map) => map.values().all(short_integers_only),
-            _ => true,
+            Value::Object(map) => {
+                let sorted: std::collections::BTreeMap<&String, String> =
+                    map.iter().map(|(k, v)| (k, through_value(v))).collect();
+                let members: Vec<String> = sorted
+                    .into_iter()
+                    .map(|(k, v)| format!("{}:{v}", serde_json::to_string(k).unwrap()))
+                    .collect();
+                format!("{{{}}}", members.join(","))
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(through_value).collect();
+                format!("[{}]", items.join(","))
+            }
+            scalar => scalar.to_string(),
         }
+    }
+
+    /// Whether every number of `doc` is written back by serde_json as it was sent.
+    fn numbers_round_trip(doc: &Doc) -> bool {
+        match doc {
+            Doc::Literal(text) => serde_json::from_str::<serde_json::Value>(text)
+                .is_ok_and(|v| serde_json::to_string(&v).is_ok_and(|written| written == *text)),
+            Doc::Str(..) => true,
+            Doc::Array(items) => items.iter().all(numbers_round_trip),
+            Doc::Object(members) => members.iter().all(|(_, _, d)| numbers_round_trip(d)),
+        }
+    }
+
+    fn canonical(text: &str) -> Result<String, Unparsable> {
+        let mut out = Vec::new();
+        write_canonical(text, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
     }
 
     fn doc() -> impl Strategy<Value = Doc> {
@@ -407,22 +518,29 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
 
-        /// A text taken as canonical is exactly what parsing and writing it canonically gives: the Omerlo id of
-        /// a body does not depend on which way it was computed.
+        /// A text taken as canonical is exactly what writing it canonically gives: the Omerlo id of a body does
+        /// not depend on which way it was computed. A body with a duplicated key has no canonical text. Bodies
+        /// whose numbers serde_json wrote back as sent have the canonical text they had before numbers were kept
+        /// as sent: their ids did not change.
         #[test]
         fn a_text_taken_as_canonical_is_canonical(doc in doc()) {
             let mut text = String::new();
             write_doc(&doc, &mut text);
+            let compact = compact(&text);
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-            let mut canonical = Vec::new();
-            write_canonical(&value, &mut canonical);
-            let canonical = String::from_utf8(canonical).unwrap();
-            if is_canonical(&text) {
-                prop_assert_eq!(&text, &canonical);
-            }
-            // Canonical text of short integers and strings without escapes is recognized: the short way is taken.
-            if !canonical.contains('\\') && short_integers_only(&value) {
-                prop_assert!(is_canonical(&canonical), "{}", canonical);
+            match canonical(&compact) {
+                Ok(canonical) => {
+                    if is_canonical(&compact) {
+                        prop_assert_eq!(&compact, &canonical);
+                    }
+                    if !canonical.contains('\\') {
+                        prop_assert!(is_canonical(&canonical), "{}", canonical);
+                    }
+                    if numbers_round_trip(&doc) {
+                        prop_assert_eq!(&canonical, &through_value(&value));
+                    }
+                }
+                Err(_) => prop_assert!(!is_canonical(&compact)),
             }
         }
     }
@@ -435,28 +553,56 @@ mod tests {
         for text in [
             r#"{"b":1,"a":2}"#,
             r#"{"a":1,"a":2}"#,
-            r#"{"a":1.0}"#,
-            r#"{"a":-0}"#,
             r#"{"a":"\/"}"#,
             r#"{"a":"\u00e9"}"#,
             r#"{"a\n":1}"#,
             r#"{"a": 1}"#,
-            r#"[12345678901234567890]"#,
         ] {
             assert!(!is_canonical(text), "{text}");
+        }
+        // Numbers are canonical as sent.
+        for text in [
+            r#"{"a":1.0}"#,
+            r#"{"a":-0}"#,
+            r#"[12345678901234567890,2e3]"#,
+        ] {
+            assert!(is_canonical(text), "{text}");
         }
     }
 
     #[test]
     fn canonical_json_sorts_keys_and_drops_whitespace() {
-        let a: serde_json::Value =
-            serde_json::from_str(r#"{ "b": [1, {"y":2,"x":"é"}], "a": null }"#).unwrap();
-        let mut out = Vec::new();
-        write_canonical(&a, &mut out);
+        let body = compact(r#"{ "b": [1, {"y":2,"x":"\u00e9"}], "a": null, "c": 1.50e1 }"#);
         assert_eq!(
-            String::from_utf8(out).unwrap(),
-            r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#
+            canonical(&body).unwrap(),
+            r#"{"a":null,"b":[1,{"x":"é","y":2}],"c":1.50e1}"#
         );
+        assert_eq!(
+            canonical(r#"[1,{"b":1,"a":2,"b":3}]"#).unwrap_err().0,
+            "an object of the body has a duplicated key"
+        );
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_refused() {
+        let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(original(nested(MAX_DEPTH).as_bytes()).is_ok());
+        assert_eq!(
+            original(nested(MAX_DEPTH + 1).as_bytes()).unwrap_err().0,
+            "the delivery is nested deeper than 64 levels"
+        );
+        let objects = format!(
+            "{}{}{}",
+            r#"{"a":"#.repeat(MAX_DEPTH),
+            r#""[[\"{{\\""#,
+            "}".repeat(MAX_DEPTH)
+        );
+        assert!(serde_json::from_str::<serde::de::IgnoredAny>(&objects).is_ok());
+        assert!(
+            check_depth(&objects).is_ok(),
+            "brackets in strings do not count"
+        );
+        assert!(check_depth(&nested(10_000)).is_err());
     }
 
     #[test]

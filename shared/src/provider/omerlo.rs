@@ -2,7 +2,9 @@
 //! Delivered as JSON `{"event_name": …, "data": {…}}` with the configured key in `x-api-key`. The envelope has no
 //! event id, so the message id is a UUIDv5 over the kind and the canonical JSON of the body.
 
-use super::{Unparsable, is_canonical, original, single_header, write_canonical};
+use super::{
+    Unparsable, is_canonical, known_wire_name, misfit, original, single_header, write_canonical,
+};
 use crate::config::ApiKeys;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
@@ -273,15 +275,28 @@ fn typed<D: serde::de::DeserializeOwned>(
     kind: Kind,
     text: &str,
 ) -> Result<Delivery<D>, Unparsable> {
+    /// The one member read to tell a delivery of another kind.
+    #[derive(Deserialize)]
+    struct Name {
+        #[serde(default)]
+        event_name: Option<serde_json::Value>,
+    }
     let wrong = |e: serde_json::Error| {
-        let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-        match value.get("event_name").and_then(|n| n.as_str()) {
+        let name = serde_json::from_str::<Name>(text)
+            .ok()
+            .and_then(|n| n.event_name);
+        match name.as_ref().and_then(|n| n.as_str()) {
             None => Unparsable::new("no event_name"),
+            // Only a name of the registry is repeated: anything else the sender wrote may be personal data.
             Some(name) if name != kind.wire_name() => Unparsable::new(format!(
-                "event_name `{name}` delivered to the route of `{}`",
+                "{} delivered to the route of `{}`",
+                known_wire_name(name)
+                    .map_or("an event_name of no kind Rollcall knows".into(), |n| {
+                        format!("event_name `{n}`")
+                    }),
                 kind.wire_name()
             )),
-            Some(_) => Unparsable::new(format!("not a {} delivery: {e}", kind.wire_name())),
+            Some(_) => misfit(&format!("not a {} delivery", kind.wire_name()), text, &e),
         }
     };
     let delivery: Delivery<D> = serde_json::from_str(text).map_err(wrong)?;
@@ -293,7 +308,9 @@ fn typed<D: serde::de::DeserializeOwned>(
 
 /// The message id: UUIDv5 in [`ID_NAMESPACE`] over `{message type}\n{canonical JSON of the body}`, where
 /// `compact` is the body without whitespace between tokens. A body that is canonical already (Omerlo sends keys
-/// in order) is hashed as it is; any other is parsed and written canonically first: the same id either way.
+/// in order) is hashed as it is; any other is written canonically first: the same id either way. Numbers stay
+/// as sent, so bodies that differ only beyond a float's precision get different ids; a body with a duplicated
+/// key has none (it is quarantined).
 fn message_id(kind: Kind, compact: &str) -> Result<String, Unparsable> {
     let mut name = Vec::with_capacity(kind.message_type().len() + 1 + compact.len());
     name.extend_from_slice(kind.message_type().as_bytes());
@@ -301,9 +318,7 @@ fn message_id(kind: Kind, compact: &str) -> Result<String, Unparsable> {
     if is_canonical(compact) {
         name.extend_from_slice(compact.as_bytes());
     } else {
-        let value: serde_json::Value = serde_json::from_str(compact)
-            .map_err(|e| Unparsable::new(format!("body does not parse: {e}")))?;
-        write_canonical(&value, &mut name);
+        write_canonical(compact, &mut name)?;
     }
     Ok(uuid_v5(&ID_NAMESPACE, &name))
 }
@@ -415,6 +430,61 @@ mod tests {
             assert!(!is_canonical(&reversed));
             assert_eq!(message_id(kind, &reversed).unwrap(), id);
         }
+    }
+
+    #[test]
+    fn numbers_are_kept_as_sent_in_ids_and_subjects() {
+        let participant = include_str!("../../tests/fixtures/omerlo-participant-created.json");
+        let mut value: serde_json::Value = serde_json::from_str(participant).unwrap();
+        let mut with_number = |n: &str| {
+            // Keys out of order (`zz` first), so that the id takes the canonical writer's way.
+            value["data"]["participant"]["id"] = serde_json::json!("PLACEHOLDER");
+            format!(r#"{{"zz":1,{}"#, &value.to_string()[1..]).replace(r#""PLACEHOLDER""#, n)
+        };
+        let (a, b) = (
+            with_number("123456789012345678901234567891"),
+            with_number("123456789012345678901234567892"),
+        );
+        let (a, b) = (
+            parse(Kind::OmerloParticipantCreated, a.as_bytes()).unwrap(),
+            parse(Kind::OmerloParticipantCreated, b.as_bytes()).unwrap(),
+        );
+        assert_ne!(a.id, b.id, "bodies that differ get different ids");
+        assert_eq!(a.subject, "participant/123456789012345678901234567891");
+        assert_eq!(
+            a.participation.unwrap().id.as_deref(),
+            Some("123456789012345678901234567891")
+        );
+        for (x, y) in [
+            ("1.5", "1.50"),
+            ("2e3", "2000"),
+            ("0.1", "0.10000000000000001"),
+        ] {
+            let (x, y) = (with_number(x), with_number(y));
+            assert_ne!(
+                parse(Kind::OmerloParticipantCreated, x.as_bytes())
+                    .unwrap()
+                    .id,
+                parse(Kind::OmerloParticipantCreated, y.as_bytes())
+                    .unwrap()
+                    .id
+            );
+        }
+    }
+
+    #[test]
+    fn a_body_with_a_duplicated_key_is_quarantined() {
+        let participant = include_str!("../../tests/fixtures/omerlo-participant-created.json");
+        let duplicated = participant.replacen("{", r#"{"event_name": "participant_created","#, 1);
+        assert_eq!(
+            parse(Kind::OmerloParticipantCreated, duplicated.as_bytes())
+                .unwrap_err()
+                .0,
+            "an object of the body has a duplicated key"
+        );
+        let nested = participant.replacen(r#""participant": {"#, r#""participant": {"id": 0,"#, 1);
+        assert_ne!(nested, participant);
+        assert!(parse(Kind::OmerloParticipantCreated, nested.as_bytes()).is_err());
     }
 
     #[test]

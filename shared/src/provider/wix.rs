@@ -4,15 +4,15 @@
 //! raw token as received, and the claims they decode are read on (each token is decoded once); parsing a stored
 //! token decodes it without re-verifying (a quarantined delivery was verified on receipt).
 
-use super::{AuthError, Unparsable, compact};
-use crate::config::WixKeys;
+use super::{
+    AuthError, Members, Unparsable, check_depth, compact, known_wire_name, misfit, problem,
+};
+use crate::config::WixAuth;
 use crate::kind::Kind;
 use crate::lenient::{self, Id};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
 use jsonwebtoken::{Algorithm, Validation, errors::ErrorKind};
-use serde::de::{MapAccess, Visitor};
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -224,54 +224,146 @@ impl Event {
     }
 }
 
-/// The claims Rollcall reads of a Wix token: `data`, the delivery as a JSON string.
-#[derive(Deserialize)]
-struct Claims {
+/// The issuer Wix names in its tokens (`iss`), when it names one.
+const ISSUER: &str = "wix.com";
+
+/// The claims of a Wix token that Rollcall reads or checks. A claim of the wrong type refuses the token.
+#[derive(Debug, Deserialize)]
+pub struct Claims {
+    /// The delivery: a JSON string (as Wix sends it) or a JSON object, kept as its text.
     #[serde(default)]
-    data: Option<Value>,
+    pub data: Option<Box<RawValue>>,
+    /// The issuer: `wix.com` when present.
+    #[serde(default)]
+    pub iss: Option<String>,
+    /// The audience: the app id, one or several.
+    #[serde(default)]
+    pub aud: Option<Audience>,
+    /// Issue time (seconds since the epoch).
+    #[serde(default)]
+    pub iat: Option<f64>,
+    /// Expiry; `null` or absent is none.
+    #[serde(default)]
+    pub exp: Option<f64>,
+    /// Not before.
+    #[serde(default)]
+    pub nbf: Option<f64>,
 }
 
-/// Verifies the token in `body` against the app's public keys (RS256 only, `exp`/`nbf` checked when present)
-/// and returns its `data` claim.
-pub(super) fn authenticate(keys: &WixKeys, body: &[u8]) -> Result<Option<Value>, AuthError> {
-    let token = std::str::from_utf8(body)
-        .map_err(|_| AuthError::Unauthorized)?
-        .trim();
+/// An `aud` claim: one app id or several.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// One id.
+    One(String),
+    /// Several ids.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn names(&self, id: &str) -> bool {
+        match self {
+            Audience::One(one) => one == id,
+            Audience::Many(many) => many.iter().any(|a| a == id),
+        }
+    }
+}
+
+/// Verifies a Wix token: RS256 signed by one of the app's keys, no critical header parameter (Rollcall
+/// understands none), `iss` `wix.com` when present, `aud` naming a configured app id when any is configured,
+/// `exp`/`nbf` when present (with [`LEEWAY_SECONDS`]), and `iat` no older than the configured maximum age. A
+/// token without `iat` is accepted with a warning: its age cannot be told. Every Wix kind goes through here.
+pub fn verify(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
     let mut validation = Validation::new(Algorithm::RS256);
+    // The claims are checked below, where `exp: null` is no expiry and `iat` bounds the age.
     validation.required_spec_claims.clear();
-    validation.validate_nbf = true;
-    validation.leeway = LEEWAY_SECONDS;
-    for key in &keys.0 {
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    for key in &auth.keys.0 {
         match jsonwebtoken::decode::<Claims>(token, key, &validation) {
-            Ok(token) => return Ok(token.claims.data),
+            Ok(token) if token.header.crit.is_none() => {
+                return check_claims(auth, token.claims, unix_now());
+            }
             Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
-            Err(_) => return Err(AuthError::Unauthorized),
+            _ => return Err(AuthError::Unauthorized),
         }
     }
     Err(AuthError::Unauthorized)
 }
 
+/// Checks the claims of a token whose signature verified, at `now` (seconds since the epoch).
+fn check_claims(auth: &WixAuth, claims: Claims, now: f64) -> Result<Claims, AuthError> {
+    let leeway = LEEWAY_SECONDS as f64;
+    let refused = claims.iss.as_deref().is_some_and(|iss| iss != ISSUER)
+        || (!auth.app_ids.is_empty()
+            && !claims
+                .aud
+                .as_ref()
+                .is_some_and(|aud| auth.app_ids.iter().any(|id| aud.names(id))))
+        || claims.exp.is_some_and(|exp| exp < now - leeway)
+        || claims.nbf.is_some_and(|nbf| nbf > now + leeway)
+        || claims.iat.is_some_and(|iat| iat > now + leeway);
+    if refused {
+        return Err(AuthError::Unauthorized);
+    }
+    match (claims.iat, auth.max_token_age) {
+        (Some(iat), Some(max)) if iat < now - max.as_secs_f64() - leeway => {
+            Err(AuthError::Unauthorized)
+        }
+        (None, Some(_)) => {
+            tracing::warn!("a Wix token without iat: its age cannot be checked");
+            Ok(claims)
+        }
+        _ => Ok(claims),
+    }
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Verifies the token in `body` (see [`verify`]) and returns its `data` claim.
+pub(super) fn authenticate(
+    auth: &WixAuth,
+    body: &[u8],
+) -> Result<Option<Box<RawValue>>, AuthError> {
+    let token = std::str::from_utf8(body)
+        .map_err(|_| AuthError::Unauthorized)?
+        .trim();
+    Ok(verify(auth, token)?.data)
+}
+
 /// Reads a stored token (verified when it was received) as a change of the Wix `kind`.
 pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
+    /// The one claim a stored token is read for.
+    #[derive(Deserialize)]
+    struct Data {
+        #[serde(default)]
+        data: Option<Box<RawValue>>,
+    }
     let token = std::str::from_utf8(body)
         .map_err(|_| Unparsable::new("body is not UTF-8"))?
         .trim();
-    let claims = jsonwebtoken::dangerous::insecure_decode_claims::<Claims>(token)
-        .map_err(|e| Unparsable::new(format!("not a JWT with JSON claims: {e}")))?;
+    let claims = jsonwebtoken::dangerous::insecure_decode_claims::<Data>(token)
+        .map_err(|_| Unparsable::new("not a JWT with JSON claims"))?;
     parse_data(kind, claims.data)
 }
 
 /// Reads the `data` claim of a token as a change of the Wix `kind`.
-pub(super) fn parse_data(kind: Kind, data: Option<Value>) -> Result<Change, Unparsable> {
-    let text = match data {
-        Some(Value::String(text)) => text,
-        Some(object @ Value::Object(_)) => object.to_string(),
-        Some(_) => return Err(Unparsable::new("the data claim is not a JSON object")),
-        None => return Err(Unparsable::new("JWT has no data claim")),
+pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
+    let data = data.ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
+    let text = match data.get().as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(data.get())
+            .map_err(|_| Unparsable::new("the data claim is not a JSON string"))?,
+        Some(b'{') => data.get().to_owned(),
+        _ => return Err(Unparsable::new("the data claim is not a JSON object")),
     };
     let original = delivery(&text)?;
     let typed: Delivery = serde_json::from_str(original.get())
-        .map_err(|e| Unparsable::new(format!("not a Wix participation delivery: {e}")))?;
+        .map_err(|e| misfit("not a Wix participation delivery", original.get(), &e))?;
     check_kind(kind, &typed)?;
     let event = &typed.data;
     let entity = event.entity();
@@ -286,9 +378,11 @@ pub(super) fn parse_data(kind: Kind, data: Option<Value>) -> Result<Change, Unpa
         }
     };
     let sequence = match &event.entity_event_sequence {
-        Some(seq) => Some(seq.as_str().parse::<u64>().map_err(|_| {
-            Unparsable::new(format!("entityEventSequence `{seq}` is not a whole number"))
-        })?),
+        Some(seq) => Some(
+            seq.as_str()
+                .parse::<u64>()
+                .map_err(|_| Unparsable::new("entityEventSequence is not a whole number"))?,
+        ),
         None => None,
     };
     Ok(Change {
@@ -337,20 +431,28 @@ pub(super) fn parse_data(kind: Kind, data: Option<Value>) -> Result<Change, Unpa
 /// the whitespace between tokens goes.
 fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
     let text = compact(text);
-    let members: Members = serde_json::from_str(&text)
-        .map_err(|e| Unparsable::new(format!("the data claim is not a JSON object: {e}")))?;
+    let members: Members = serde_json::from_str(&text).map_err(|e| {
+        Unparsable::new(format!(
+            "the data claim is not a JSON object: {}",
+            problem(&text, &e)
+        ))
+    })?;
     let unnest = |key: &str| -> Result<Option<Box<RawValue>>, Unparsable> {
         let Some(value) = members.get(key) else {
             return Ok(None);
         };
-        let not_json = |e: serde_json::Error| Unparsable::new(format!("`{key}` is not JSON: {e}"));
         if !value.get().starts_with('"') {
             return Ok(None); // already JSON in place
         }
-        let inner: String = serde_json::from_str(value.get()).map_err(not_json)?;
+        let not_json = |text: &str, e: serde_json::Error| {
+            Unparsable::new(format!("`{key}` is not JSON: {}", problem(text, &e)))
+        };
+        let inner: String =
+            serde_json::from_str(value.get()).map_err(|e| not_json(value.get(), e))?;
+        // Only a syntax error is possible here, and its message quotes nothing.
         RawValue::from_string(compact(&inner))
             .map(Some)
-            .map_err(not_json)
+            .map_err(|e| not_json("", e))
     };
     let (data, identity) = (unnest("data")?, unnest("identity")?);
     let members = Members(
@@ -368,50 +470,9 @@ fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
             .collect(),
     );
     // Every piece is valid JSON already: serializing them together needs no second check.
-    serde_json::value::to_raw_value(&members).map_err(Unparsable::new)
-}
-
-/// A JSON object's members in the order sent, each value as its JSON text.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'a> Members<'a> {
-    fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
-    }
-}
-
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Object;
-
-        impl<'de> Visitor<'de> for Object {
-            type Value = Members<'de>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
-                }
-                Ok(Members(members))
-            }
-        }
-
-        deserializer.deserialize_map(Object)
-    }
-}
-
-impl Serialize for Members<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
+    let original = serde_json::value::to_raw_value(&members).map_err(Unparsable::new)?;
+    check_depth(original.get())?;
+    Ok(original)
 }
 
 fn check_kind(kind: Kind, delivery: &Delivery) -> Result<(), Unparsable> {
@@ -427,15 +488,20 @@ fn check_kind(kind: Kind, delivery: &Delivery) -> Result<(), Unparsable> {
     if matches {
         Ok(())
     } else {
-        let got = delivery.event_type.clone().unwrap_or_else(|| {
-            format!(
-                "{}/{}",
-                event.entity_fqdn.as_deref().unwrap_or("?"),
-                event.slug.as_deref().unwrap_or("?")
-            )
+        // Only a name of the registry is repeated: anything else the sender wrote may be personal data.
+        let got = match &delivery.event_type {
+            Some(event_type) => known_wire_name(event_type),
+            None => known_wire_name(&format!(
+                "{}_{}",
+                event.entity_fqdn.as_deref().unwrap_or_default(),
+                event.slug.as_deref().unwrap_or_default()
+            )),
+        };
+        let got = got.map_or("an event of no kind Rollcall knows".to_owned(), |name| {
+            format!("a `{name}` event")
         });
         Err(Unparsable::new(format!(
-            "a `{got}` event delivered to the route of `{}`",
+            "{got} delivered to the route of `{}`",
             kind.wire_name()
         )))
     }

@@ -83,7 +83,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     for problem in secrets.problems() {
         eprintln!("warning: {problem}; its provider's deliveries will be answered 503");
     }
-    let queue = AnyQueue::open(&args.queue, limits)?;
+    let queue = AnyQueue::open(&args.queue, limits).await?;
     let description = queue.describe(&args.queue);
     let pipeline: Shared = Arc::new(Pipeline::new(secrets, queue, limits));
     let app = axum::Router::new().fallback(handle).with_state(pipeline);

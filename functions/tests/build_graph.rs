@@ -8,7 +8,14 @@ use std::process::Command;
 fn linked(package: &str) -> Vec<String> {
     // Not `--offline`: the packages of another workspace member need not be downloaded yet.
     let output = Command::new(env!("CARGO"))
-        .args(["tree", "--locked", "--package", package, "--edges", "normal"])
+        .args([
+            "tree",
+            "--locked",
+            "--package",
+            package,
+            "--edges",
+            "normal",
+        ])
         .args(["--target", "all", "--prefix", "none", "--format", "{p}"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -25,9 +32,7 @@ fn linked(package: &str) -> Vec<String> {
 }
 
 fn links(packages: &[String], name: &str) -> bool {
-    packages
-        .iter()
-        .any(|p| p.split(' ').next() == Some(name))
+    packages.iter().any(|p| p.split(' ').next() == Some(name))
 }
 
 #[test]
@@ -36,7 +41,12 @@ fn the_functions_do_not_link_the_aws_configuration_chain() {
     assert!(links(&cli, "aws-config"), "the CLI has it: {cli:?}");
     let functions = linked("rollcall-functions");
     assert!(links(&functions, "aws-sdk-sqs"), "{functions:?}");
-    for name in ["aws-config", "aws-sdk-sso", "aws-sdk-ssooidc", "aws-sdk-sts"] {
+    for name in [
+        "aws-config",
+        "aws-sdk-sso",
+        "aws-sdk-ssooidc",
+        "aws-sdk-sts",
+    ] {
         assert!(!links(&functions, name), "the functions link {name}");
     }
 }

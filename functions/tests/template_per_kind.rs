@@ -87,7 +87,11 @@ fn every_kind_has_its_alarms_outputs_and_the_shared_settings() {
         .keys()
         .filter(|id| id.ends_with("RefusedAlarm"))
         .count();
-    assert_eq!(per_kind_alarms, Kind::ALL.len(), "a RefusedAlarm of no kind");
+    assert_eq!(
+        per_kind_alarms,
+        Kind::ALL.len(),
+        "a RefusedAlarm of no kind"
+    );
 }
 
 /// The `$.fields.…` members the template's metric filters select.

@@ -12,6 +12,19 @@ ensure_venv() {
     export PATH="$PWD/$venv/bin:$PATH"
 }
 
+# Installs checkov (pinned, .ci/requirements-checkov.txt) into a venv of its own, .venv-checkov, when missing or
+# out of date (it pins a boto3 that aws-sam-cli refuses), and exports CHECKOV, its command.
+ensure_checkov() {
+    local venv=.venv-checkov stamp=.venv-checkov/.requirements
+    if ! cmp -s .ci/requirements-checkov.txt "$stamp" 2>/dev/null; then
+        echo "==> installing checkov into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r .ci/requirements-checkov.txt
+        cp .ci/requirements-checkov.txt "$stamp"
+    fi
+    export CHECKOV="$PWD/$venv/bin/checkov"
+}
+
 # Runs "$@" with moto_server (SQS and DynamoDB) on a free loopback port, exported as ROLLCALL_TEST_AWS_ENDPOINT;
 # stops moto afterwards, even on failure. Returns the command's status.
 with_moto() {

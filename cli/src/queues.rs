@@ -7,11 +7,12 @@ use rollcall::ingest::{Pipeline, Replayed};
 use rollcall::message::Message;
 use rollcall::quarantine::QuarantineRecord;
 use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, QueueReader, SqliteQueue};
-use rollcall::queue::sqs::{SqsQueue, client_from_env};
+use rollcall::queue::sqs::SqsQueue;
 use rollcall::queue::{Inbox, Lane, Published, Queue, QueueError, Received};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Where the queue is.
 #[derive(clap::Args, Debug, Clone)]
@@ -22,6 +23,28 @@ pub struct QueueArgs {
     /// The SQS quarantine queue URL (with an SQS `--queue`; the SQLite queue keeps its quarantine in its file).
     #[arg(long, env = "ROLLCALL_QUARANTINE_QUEUE")]
     pub quarantine_queue: Option<String>,
+}
+
+/// An SQS client as every AWS tool finds its account: region and credentials from the standard chain
+/// (`AWS_REGION` and `AWS_ACCESS_KEY_ID`…, then `AWS_PROFILE` or the default profile of `~/.aws/config` and
+/// `~/.aws/credentials`, SSO, web identity, the container's or the instance's role). The rest as the functions
+/// have it (`rollcall::aws`): `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_SQS`, TLS, timeouts and retries within
+/// `deadline`. Nothing is fetched until the first request.
+pub async fn sqs_client(deadline: Duration) -> aws_sdk_sqs::Client {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let chain = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    let mut config = rollcall::aws::sdk_config_from_env(deadline).into_builder();
+    if let Some(region) = chain.region() {
+        config.set_region(Some(region.clone()));
+    }
+    config.set_credentials_provider(chain.credentials_provider());
+    let mut sqs = aws_sdk_sqs::config::Builder::from(&config.build());
+    if let Some(endpoint) = var("AWS_ENDPOINT_URL_SQS") {
+        sqs = sqs.endpoint_url(endpoint);
+    }
+    aws_sdk_sqs::Client::from_conf(sqs.build())
 }
 
 /// Either adapter, chosen at run time.
@@ -41,9 +64,9 @@ impl QueueArgs {
 
 impl AnyQueue {
     /// Opens the queue the arguments name.
-    pub fn open(args: &QueueArgs, limits: Limits) -> Result<AnyQueue, CliError> {
+    pub async fn open(args: &QueueArgs, limits: Limits) -> Result<AnyQueue, CliError> {
         if args.is_sqs() {
-            let client = client_from_env(limits.queue_deadline);
+            let client = sqs_client(limits.queue_deadline).await;
             Ok(AnyQueue::Sqs(SqsQueue::new(
                 client,
                 Some(args.queue.clone()),
@@ -126,7 +149,7 @@ fn tool_limits() -> Limits {
 
 /// `rollcall queue drain`.
 pub async fn drain(args: QueueArgs, quarantine: bool) -> Result<ExitCode, CliError> {
-    let queue = AnyQueue::open(&args, tool_limits())?;
+    let queue = AnyQueue::open(&args, tool_limits()).await?;
     let lane = if quarantine {
         Lane::Quarantine
     } else {
@@ -160,7 +183,7 @@ pub async fn drain(args: QueueArgs, quarantine: bool) -> Result<ExitCode, CliErr
 /// `rollcall queue stats`. The SQLite file is opened read-only.
 pub async fn stats(args: QueueArgs) -> Result<ExitCode, CliError> {
     let (messages, quarantine) = if args.is_sqs() {
-        let queue = AnyQueue::open(&args, tool_limits())?;
+        let queue = AnyQueue::open(&args, tool_limits()).await?;
         let messages = queue.count(Lane::Messages).await?;
         let quarantine = match queue.count(Lane::Quarantine).await {
             Err(QueueError::NotConfigured { .. }) => None,
@@ -216,7 +239,7 @@ pub fn peek(args: QueueArgs, quarantine: bool, limit: Option<u64>) -> Result<Exi
 
 /// `rollcall quarantine replay`.
 pub async fn replay(args: QueueArgs) -> Result<ExitCode, CliError> {
-    let queue = AnyQueue::open(&args, tool_limits())?;
+    let queue = AnyQueue::open(&args, tool_limits()).await?;
     let pipeline = Pipeline::new(Secrets::from_env(), queue, tool_limits());
     let (mut moved, mut kept) = (0u64, Vec::new());
     loop {

@@ -90,7 +90,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
     for problem in secrets.problems() {
         eprintln!("warning: {problem}; its provider's deliveries will be answered 503");
     }
-    let queue = AnyQueue::open(&args.queue, limits)?;
+    let queue = AnyQueue::open(&args.queue, limits).await?;
     if let (AnyQueue::Sqlite(_), Ok(wix)) = (&queue, secrets.wix())
         && let Some(gap) = replay_gap(DEFAULT_DEDUP_WINDOW, wix.max_token_age())
     {

@@ -196,7 +196,7 @@ async fn check_queue(args: &QueueArgs, waiting: &mut HashSet<String>) -> Result<
         queue_deadline: std::time::Duration::from_secs(10),
         ..Limits::from_env()
     };
-    let queue = AnyQueue::open(args, limits)?;
+    let queue = AnyQueue::open(args, limits).await?;
     for _ in 0..10 {
         let batch = queue.receive(Lane::Messages, 10).await?;
         if batch.is_empty() && !waiting.is_empty() {

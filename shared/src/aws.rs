@@ -202,4 +202,17 @@ mod tests {
             assert_eq!(config.endpoint_url(), endpoint);
         }
     }
+
+    #[test]
+    fn an_empty_endpoint_is_unset() {
+        // template.yaml declares AWS_ENDPOINT_URL empty (so that `sam local invoke --env-vars` can set it): on AWS
+        // the functions must then talk to the regional endpoints.
+        for empty in ["", " "] {
+            let config = sdk_config_from_lookup(
+                |var| (var == "AWS_ENDPOINT_URL").then(|| empty.to_owned()),
+                Duration::from_secs(1),
+            );
+            assert_eq!(config.endpoint_url(), None);
+        }
+    }
 }

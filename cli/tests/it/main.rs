@@ -2,6 +2,7 @@
 //! the loopback SQS server are `#[ignore]`d with that reason; `scripts/test` starts the server and runs them with
 //! `--include-ignored`.
 
+mod aws_chain;
 mod common;
 mod e2e;
 mod personal_data;

@@ -3,8 +3,10 @@
 //! SQS/DynamoDB server are `#[ignore]`d with that reason; `scripts/test` starts the server and runs them with
 //! `--include-ignored`.
 
+mod build_graph;
 mod consumer;
 mod events;
 mod personal_data;
 mod release_build;
 mod template;
+mod template_per_kind;

@@ -1,4 +1,5 @@
-//! Wix Calendar participations v3 webhooks: participation created, updated, deleted. The body is a JWT signed
+//! Wix webhooks, and Wix Calendar participations v3: participation created, updated, deleted (the Wix Events
+//! kinds are read in [`wix_events`](super::wix_events), from the delivery decoded here). The body is a JWT signed
 //! with the app's RSA key (RS256); its `data` claim is a JSON string holding `{eventType, instanceId, data,
 //! identity, accountInfo?}`, whose `data` and `identity` are JSON strings again. Signature checks work on the
 //! raw token as received, and the claims they decode are read on (each token is decoded once); parsing a stored
@@ -261,15 +262,13 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     parse_data(kind, claims.data)
 }
 
-/// Reads the `data` claim of a token as a change of the Wix `kind`.
+/// Reads the `data` claim of a token as a change of the Wix `kind` (a Wix Events kind is read by
+/// [`wix_events`](super::wix_events)).
 pub(super) fn parse_data(kind: Kind, data: Option<Value>) -> Result<Change, Unparsable> {
-    let text = match data {
-        Some(Value::String(text)) => text,
-        Some(object @ Value::Object(_)) => object.to_string(),
-        Some(_) => return Err(Unparsable::new("the data claim is not a JSON object")),
-        None => return Err(Unparsable::new("JWT has no data claim")),
-    };
-    let original = delivery(&text)?;
+    let original = claimed_delivery(data)?;
+    if super::wix_events::reads(kind) {
+        return super::wix_events::parse(kind, original);
+    }
     let typed: Delivery = serde_json::from_str(original.get())
         .map_err(|e| Unparsable::new(format!("not a Wix participation delivery: {e}")))?;
     check_kind(kind, &typed)?;
@@ -322,6 +321,7 @@ pub(super) fn parse_data(kind: Kind, data: Option<Value>) -> Result<Change, Unpa
             party_size: entity
                 .and_then(|e| e.party_size.as_ref())
                 .and_then(|n| n.as_str().parse().ok()),
+            waitlisted: None,
         }),
         sequence,
         changed_at: entity
@@ -330,6 +330,17 @@ pub(super) fn parse_data(kind: Kind, data: Option<Value>) -> Result<Change, Unpa
         anonymize_request: event.triggered_by_anonymize_request,
         original,
     })
+}
+
+/// The delivery a `data` claim holds, as [`delivery`] makes it.
+fn claimed_delivery(data: Option<Value>) -> Result<Box<RawValue>, Unparsable> {
+    let text = match data {
+        Some(Value::String(text)) => text,
+        Some(object @ Value::Object(_)) => object.to_string(),
+        Some(_) => return Err(Unparsable::new("the data claim is not a JSON object")),
+        None => return Err(Unparsable::new("JWT has no data claim")),
+    };
+    delivery(&text)
 }
 
 /// The delivery of a `data` claim with its `data` and `identity` JSON strings parsed in place: the message's

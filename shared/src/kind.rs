@@ -156,6 +156,12 @@ impl Kind {
             .find(|k| k.message_type() == message_type)
     }
 
+    /// Whether a change of this kind deletes its subject (its message `type` ends in `.deleted` or `.removed`).
+    pub fn is_deletion(self) -> bool {
+        let message_type = self.message_type();
+        message_type.ends_with(".deleted") || message_type.ends_with(".removed")
+    }
+
     /// The kind a Lambda binary name names, if any.
     pub fn from_binary(binary: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.binary() == binary)

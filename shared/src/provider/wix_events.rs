@@ -6,7 +6,7 @@
 
 use super::Unparsable;
 use super::wix::{AccountInfo, Identity};
-use crate::kind::Kind;
+use crate::kind::{Kind, Provider};
 use crate::lenient::{self, Id};
 use crate::message::{
     Change, EventStatus, EventView, ParticipationView, PersonView, Status, full_name, rfc3339_utc,
@@ -425,33 +425,21 @@ pub struct EventCanceled {
     pub has_guests: Option<bool>,
 }
 
-/// Whether `kind` is a Wix Events kind, read here.
+/// Whether `kind` is a Wix Events kind, read here: its `eventType` is of the Wix Events app.
 pub(super) fn reads(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::WixGuestCreated
-            | Kind::WixGuestUpdated
-            | Kind::WixGuestDeleted
-            | Kind::WixEventCreated
-            | Kind::WixEventUpdated
-            | Kind::WixEventCanceled
-            | Kind::WixEventDeleted
-    )
+    kind.provider() == Provider::Wix && kind.wire_name().starts_with("wix.events.")
 }
 
 /// Reads a decoded Wix delivery (`original`) as a change of the Wix Events `kind`.
 pub(super) fn parse(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
-    match kind {
-        Kind::WixGuestCreated | Kind::WixGuestUpdated | Kind::WixGuestDeleted => {
-            let delivery: GuestDelivery = typed(original.get(), "guest")?;
-            check_kind(kind, &delivery, &[GUEST_FQDN])?;
-            Ok(guest_change(kind, &delivery, original))
-        }
-        _ => {
-            let delivery: EventDelivery = typed(original.get(), "event")?;
-            check_kind(kind, &delivery, &EVENT_FQDNS)?;
-            Ok(event_change(kind, &delivery, original))
-        }
+    if kind.wire_name().starts_with(GUEST_FQDN) {
+        let delivery: GuestDelivery = typed(original.get(), "guest")?;
+        check_kind(kind, &delivery, &[GUEST_FQDN])?;
+        Ok(guest_change(kind, &delivery, original))
+    } else {
+        let delivery: EventDelivery = typed(original.get(), "event")?;
+        check_kind(kind, &delivery, &EVENT_FQDNS)?;
+        Ok(event_change(kind, &delivery, original))
     }
 }
 

@@ -25,6 +25,9 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! New kinds are growth within v1: [`message::Received::from_body`] reads a message of a kind this version does
+//! not know as [`message::Received::Unknown`] (to pass over), where [`Message::from_body`] fails.
 
 pub mod answer;
 #[cfg(feature = "aws")]

@@ -70,6 +70,13 @@ KINDS = [
     ("wix", "participation-created"),
     ("wix", "participation-updated"),
     ("wix", "participation-deleted"),
+    ("wix", "guest-created"),
+    ("wix", "guest-updated"),
+    ("wix", "guest-deleted"),
+    ("wix", "event-created"),
+    ("wix", "event-updated"),
+    ("wix", "event-canceled"),
+    ("wix", "event-deleted"),
 ]
 
 
@@ -206,6 +213,10 @@ def build():
         fixture_text("mighty-networks-rsvp-created"))
     add("wix-wrong-kind.quarantined.json", "wix", "participation-created",
         valid_body("wix", "wix-participation-updated"))
+    add("wix-guest-wrong-kind.quarantined.json", "wix", "guest-created",
+        valid_body("wix", "wix-guest-updated"))
+    add("wix-event-wrong-kind.quarantined.json", "wix", "event-canceled",
+        valid_body("wix", "wix-guest-deleted"))
     add("wix-malformed.quarantined.json", "wix", "participation-created",
         sign({"data": "not json", "iat": IAT}, TEST_KEY))
 

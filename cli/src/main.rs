@@ -21,7 +21,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve all eleven webhook routes on one port, storing messages in the queue.
+    /// Serve every webhook route on one port, storing messages in the queue.
     Serve(serve::Args),
     /// Replay API Gateway event files (a file or a folder) against a running server and check each answer.
     Send(send::Args),

@@ -1,4 +1,4 @@
-//! The ingest pipeline every entry point runs (the eleven Lambdas and `rollcall serve`): route, check size,
+//! The ingest pipeline every entry point runs (the webhook Lambdas and `rollcall serve`): route, check size,
 //! authenticate, parse as the kind, build the message, store it (or quarantine the delivery), answer. It knows
 //! nothing of Lambda, HTTP servers or SQS: the queue is a port, requests come as plain parts.
 

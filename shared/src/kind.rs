@@ -11,7 +11,7 @@ pub enum Provider {
     Omerlo,
     /// Mighty Networks Admin API: JSON body, `Authorization: Bearer` header.
     MightyNetworks,
-    /// Wix Calendar participations v3: the body is an RS256-signed JWT.
+    /// Wix (Calendar participations v3, Wix Events guests and events): the body is an RS256-signed JWT.
     Wix,
 }
 
@@ -100,6 +100,20 @@ kinds! {
     WixParticipationUpdated => Wix, "participation-updated", "wix.calendar.v3.participation_updated", "com.wix.calendar.participation.updated";
     /// Wix Calendar participation deleted.
     WixParticipationDeleted => Wix, "participation-deleted", "wix.calendar.v3.participation_deleted", "com.wix.calendar.participation.deleted";
+    /// Wix Events guest created.
+    WixGuestCreated => Wix, "guest-created", "wix.events.guests.v1.guest_created", "com.wix.events.guest.created";
+    /// Wix Events guest updated.
+    WixGuestUpdated => Wix, "guest-updated", "wix.events.guests.v1.guest_updated", "com.wix.events.guest.updated";
+    /// Wix Events guest deleted.
+    WixGuestDeleted => Wix, "guest-deleted", "wix.events.guests.v1.guest_deleted", "com.wix.events.guest.deleted";
+    /// Wix Events event created.
+    WixEventCreated => Wix, "event-created", "wix.events.v3.event_created", "com.wix.events.event.created";
+    /// Wix Events event updated.
+    WixEventUpdated => Wix, "event-updated", "wix.events.v3.event_updated", "com.wix.events.event.updated";
+    /// Wix Events event canceled.
+    WixEventCanceled => Wix, "event-canceled", "wix.events.v3.event_canceled", "com.wix.events.event.canceled";
+    /// Wix Events event deleted.
+    WixEventDeleted => Wix, "event-deleted", "wix.events.v3.event_deleted", "com.wix.events.event.deleted";
 }
 
 impl Kind {
@@ -142,6 +156,12 @@ impl Kind {
             .find(|k| k.message_type() == message_type)
     }
 
+    /// Whether a change of this kind deletes its subject (its message `type` ends in `.deleted` or `.removed`).
+    pub fn is_deletion(self) -> bool {
+        let message_type = self.message_type();
+        message_type.ends_with(".deleted") || message_type.ends_with(".removed")
+    }
+
     /// The kind a Lambda binary name names, if any.
     pub fn from_binary(binary: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.binary() == binary)
@@ -170,9 +190,9 @@ impl schemars::JsonSchema for Kind {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let types: Vec<&str> = Kind::ALL.iter().map(|k| k.message_type()).collect();
         schemars::json_schema!({
-            "description": "The kind of change, one value per webhook kind.",
+            "description": "The kind of change, one value per webhook kind. New kinds are added within v1: a consumer passes over a type it does not know.",
             "type": "string",
-            "enum": types,
+            "anyOf": [{"enum": types}, {"type": "string"}],
         })
     }
 }
@@ -189,12 +209,12 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
-    fn eleven_kinds_with_unique_routes_binaries_and_types() {
-        assert_eq!(Kind::ALL.len(), 11);
+    fn eighteen_kinds_with_unique_routes_binaries_and_types() {
+        assert_eq!(Kind::ALL.len(), 18);
         let routes: HashSet<_> = Kind::ALL.iter().map(|k| k.route()).collect();
         let bins: HashSet<_> = Kind::ALL.iter().map(|k| k.binary()).collect();
         let types: HashSet<_> = Kind::ALL.iter().map(|k| k.message_type()).collect();
-        assert_eq!((routes.len(), bins.len(), types.len()), (11, 11, 11));
+        assert_eq!((routes.len(), bins.len(), types.len()), (18, 18, 18));
     }
 
     #[test]
@@ -223,5 +243,11 @@ mod tests {
             "OmerloEventInvitationCreatedFunction"
         );
         assert_eq!(Provider::MightyNetworks.kinds().count(), 5);
+        assert_eq!(Provider::Wix.kinds().count(), 10);
+        assert_eq!(Kind::WixGuestDeleted.route(), "/webhooks/wix/guest-deleted");
+        assert_eq!(
+            Kind::WixEventCanceled.wire_name(),
+            "wix.events.v3.event_canceled"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! a queue (Amazon SQS, or an embedded SQLite file) for downstream consumers. Deliveries that are authentic but
 //! unreadable are quarantined for replay, never dropped.
 //!
-//! - [`kind`]: the registry of the eleven webhook kinds.
+//! - [`kind`]: the registry of the webhook kinds.
 //! - [`provider`]: each provider's payloads, authentication and mapping.
 //! - [`message`]: the message contract consumers read.
 //! - [`ingest`]: the pipeline; [`answer`]: its HTTP contract.
@@ -25,6 +25,9 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! New kinds are growth within v1: [`message::Received::from_body`] reads a message of a kind this version does
+//! not know as [`message::Received::Unknown`] (to pass over), where [`Message::from_body`] fails.
 
 pub mod answer;
 #[cfg(feature = "aws")]

@@ -3,7 +3,7 @@
 //! The functions serialize with these types and consumers deserialize with them: one definition.
 
 use crate::kind::Kind;
-use crate::provider::{mighty_networks, omerlo, wix};
+use crate::provider::{mighty_networks, omerlo, wix, wix_events};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -32,7 +32,7 @@ pub struct Message {
     #[serde(rename = "type")]
     pub kind: Kind,
     /// `{entity}/{id}` of the changed entity: `participant/…`, `invitation/…`, `event/…`, `rsvp/…`,
-    /// `participation/…`.
+    /// `participation/…`, `guest/…`.
     pub subject: String,
     /// The provider's time of the change (RFC 3339, UTC); the time of receipt where the provider gave none.
     #[schemars(extend("format" = "date-time"))]
@@ -101,6 +101,28 @@ pub struct EventView {
     pub time_zone: Option<String>,
     /// Where it happens, as one line of text.
     pub location: Option<String>,
+    /// Where the event stands (Wix Events); `null` where the provider does not say or sent a status Rollcall
+    /// does not know. Added in v1: absent from older messages.
+    #[serde(default)]
+    pub status: Option<EventStatus>,
+}
+
+/// An event's status, the same words for every provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    /// Published and yet to start (Wix `UPCOMING`).
+    Scheduled,
+    /// Under way (Wix `STARTED`).
+    Started,
+    /// Over (Wix `ENDED`).
+    Ended,
+    /// Called off (Wix `CANCELED`, and every Wix event-canceled delivery).
+    Cancelled,
+    /// Not public yet (Wix `DRAFT`).
+    Draft,
+    /// Deleted (every Wix event-deleted delivery).
+    Deleted,
 }
 
 /// The normalized person.
@@ -123,21 +145,25 @@ pub struct ParticipationView {
     pub id: Option<String>,
     /// Where the person stands; `null` when the provider sent a status Rollcall does not know.
     pub status: Option<Status>,
-    /// How many people come (Wix `partySize`).
+    /// How many people come (Wix `partySize`, Wix Events `totalGuests`).
     pub party_size: Option<u32>,
+    /// True when the person is on the waiting list (Wix Events `IN_WAITLIST`, with status `pending`); `null`
+    /// where the provider does not say. Added in v1: absent from older messages.
+    #[serde(default)]
+    pub waitlisted: Option<bool>,
 }
 
 /// A participation status, the same words for every provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Coming (Omerlo participant, Mighty `yes`, Wix `CONFIRMED`).
+    /// Coming (Omerlo participant, Mighty `yes`, Wix `CONFIRMED`, Wix Events `ATTENDING`).
     Going,
     /// Maybe coming (Mighty `maybe`).
     Maybe,
-    /// Not coming (Mighty `no`).
+    /// Not coming (Mighty `no`, Wix Events `NOT_ATTENDING`).
     NotGoing,
-    /// Awaiting confirmation (Wix `PENDING_CONFIRMATION`).
+    /// Awaiting confirmation (Wix `PENDING_CONFIRMATION`), or on the waiting list (Wix Events `IN_WAITLIST`).
     Pending,
     /// Invited (Omerlo invitation).
     Invited,
@@ -218,6 +244,52 @@ impl Message {
     }
 }
 
+/// A queue body as a consumer reads it: a message of a kind this library knows, or one of a kind added to the
+/// contract since (new `type` values are growth within v1), which a consumer passes over.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Received {
+    /// A message of a kind this library knows.
+    Known(Message),
+    /// A message of a kind this library does not know: its envelope, and its `data` untyped.
+    Unknown(UnknownMessage),
+}
+
+/// A message whose `type` this library does not know.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UnknownMessage {
+    /// See [`Message::id`].
+    pub id: String,
+    /// See [`Message::source`].
+    pub source: String,
+    /// The message `type`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// See [`Message::subject`].
+    pub subject: String,
+    /// See [`Message::time`].
+    pub time: String,
+    /// The message's `data`, as sent.
+    pub data: Box<RawValue>,
+}
+
+impl Received {
+    /// Reads a queue body; a `type` this library does not know is [`Received::Unknown`], not an error.
+    pub fn from_body(body: &str) -> Result<Received, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Type<'a> {
+            #[serde(rename = "type", borrow)]
+            kind: std::borrow::Cow<'a, str>,
+        }
+        let probe: Type = serde_json::from_str(body)?;
+        if Kind::from_message_type(&probe.kind).is_some() {
+            Message::from_body(body).map(Received::Known)
+        } else {
+            serde_json::from_str(body).map(Received::Unknown)
+        }
+    }
+}
+
 /// `data.original` typed by kind: one call from a queue body to a provider's own structure.
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
@@ -244,6 +316,20 @@ pub enum Payload {
     WixParticipationUpdated(wix::Delivery),
     /// Wix participation deleted.
     WixParticipationDeleted(wix::Delivery),
+    /// Wix Events guest created.
+    WixGuestCreated(wix_events::GuestDelivery),
+    /// Wix Events guest updated.
+    WixGuestUpdated(wix_events::GuestDelivery),
+    /// Wix Events guest deleted.
+    WixGuestDeleted(wix_events::GuestDelivery),
+    /// Wix Events event created.
+    WixEventCreated(wix_events::EventDelivery),
+    /// Wix Events event updated.
+    WixEventUpdated(wix_events::EventDelivery),
+    /// Wix Events event canceled.
+    WixEventCanceled(wix_events::EventDelivery),
+    /// Wix Events event deleted.
+    WixEventDeleted(wix_events::EventDelivery),
 }
 
 impl Payload {
@@ -268,6 +354,13 @@ impl Payload {
             Kind::WixParticipationCreated => Payload::WixParticipationCreated(json(original)?),
             Kind::WixParticipationUpdated => Payload::WixParticipationUpdated(json(original)?),
             Kind::WixParticipationDeleted => Payload::WixParticipationDeleted(json(original)?),
+            Kind::WixGuestCreated => Payload::WixGuestCreated(json(original)?),
+            Kind::WixGuestUpdated => Payload::WixGuestUpdated(json(original)?),
+            Kind::WixGuestDeleted => Payload::WixGuestDeleted(json(original)?),
+            Kind::WixEventCreated => Payload::WixEventCreated(json(original)?),
+            Kind::WixEventUpdated => Payload::WixEventUpdated(json(original)?),
+            Kind::WixEventCanceled => Payload::WixEventCanceled(json(original)?),
+            Kind::WixEventDeleted => Payload::WixEventDeleted(json(original)?),
         })
     }
 }
@@ -284,25 +377,35 @@ pub fn json_schema() -> serde_json::Value {
     schema
 }
 
-/// Fields added within v1, hence optional in the schema.
-pub const ADDED_IN_V1: [&str; 1] = ["anonymize_request"];
+/// Fields added within v1, hence optional in the schema: `(definition, field)`.
+pub const ADDED_IN_V1: [(&str, &str); 3] = [
+    ("MessageData", "anonymize_request"),
+    ("EventView", "status"),
+    ("ParticipationView", "waitlisted"),
+];
 
+/// Marks every property of every object definition required but those of [`ADDED_IN_V1`].
 fn require_all_keys(schema: &mut serde_json::Value) {
-    use serde_json::Value;
-    match schema {
-        Value::Object(map) => {
-            if let Some(Value::Object(properties)) = map.get("properties") {
-                let required: Vec<Value> = properties
-                    .keys()
-                    .filter(|k| !ADDED_IN_V1.contains(&k.as_str()))
-                    .map(|k| Value::String(k.clone()))
-                    .collect();
-                map.insert("required".to_owned(), Value::Array(required));
-            }
-            map.values_mut().for_each(require_all_keys);
+    require_keys_of("Message", schema);
+    if let Some(serde_json::Value::Object(definitions)) = schema.get_mut("$defs") {
+        for (name, definition) in definitions {
+            require_keys_of(name, definition);
         }
-        Value::Array(items) => items.iter_mut().for_each(require_all_keys),
-        _ => {}
+    }
+}
+
+fn require_keys_of(definition: &str, schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(map) = schema else {
+        return;
+    };
+    if let Some(Value::Object(properties)) = map.get("properties") {
+        let required: Vec<Value> = properties
+            .keys()
+            .filter(|k| !ADDED_IN_V1.contains(&(definition, k.as_str())))
+            .map(|k| Value::String(k.clone()))
+            .collect();
+        map.insert("required".to_owned(), Value::Array(required));
     }
 }
 

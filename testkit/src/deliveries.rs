@@ -40,8 +40,16 @@ pub fn sensitive_values() -> Vec<String> {
         match value {
             Value::Object(map) => {
                 for (key, item) in map {
-                    let personal = ["email", "phone", "first_name", "last_name", "name"]
-                        .contains(&key.as_str());
+                    let personal = [
+                        "email",
+                        "phone",
+                        "first_name",
+                        "last_name",
+                        "firstName",
+                        "lastName",
+                        "name",
+                    ]
+                    .contains(&key.as_str());
                     match item {
                         Value::String(text)
                             if personal && text.len() > 3 && !text.starts_with('<') =>

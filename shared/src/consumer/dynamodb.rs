@@ -1,9 +1,9 @@
 //! The consumer's ledger in DynamoDB: one table, key `pk`, TTL attribute `expires_at`. An item
 //! `handled#["<source>","<id>"]` per handled message (conditional put; CloudEvents identify an event by source
 //! and id, so the same id from two providers or tenants is two events), an item `subject#<source>/<subject>` per
-//! subject with its latest position (`seq`, `changed_ns`), updated only forward. An item `id#<id>`, written by
-//! the first version, still counts as handled (from any source) until it expires, so an upgrade handles nothing
-//! twice.
+//! subject with its latest position (`seq`, `changed_ns`, and `deleted`), updated only forward (a deletion also at
+//! the same place). An item `id#<id>`, written by the first version, still counts as handled (from any source)
+//! until it expires, so an upgrade handles nothing twice.
 
 use super::{Ledger, LedgerError, Outcome, Position};
 use crate::message::Message;
@@ -98,6 +98,11 @@ impl Ledger for DynamoLedger {
         let stored = Position {
             sequence: number(&latest, "seq").and_then(|n| u64::try_from(n).ok()),
             changed_at_ns: number(&latest, "changed_ns"),
+            deleted: latest
+                .get("deleted")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(false),
         };
         Ok(if Position::of(message).is_older_than(&stored) {
             Outcome::Stale
@@ -136,10 +141,16 @@ impl Ledger for DynamoLedger {
             .update_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(subject_key(message)))
-            .update_expression("SET #p = :p, expires_at = :e")
-            .condition_expression("attribute_not_exists(#p) OR #p < :p")
+            .update_expression("SET #p = :p, deleted = :d, expires_at = :e")
+            // A deletion also replaces a change at the same place, which then reads as stale.
+            .condition_expression(if position.deleted {
+                "attribute_not_exists(#p) OR #p <= :p"
+            } else {
+                "attribute_not_exists(#p) OR #p < :p"
+            })
             .expression_attribute_names("#p", name)
             .expression_attribute_values(":p", AttributeValue::N(value.to_string()))
+            .expression_attribute_values(":d", AttributeValue::Bool(position.deleted))
             .expression_attribute_values(":e", self.expires_at())
             .send()
             .await;

@@ -2,11 +2,12 @@
 //! effect". SQS FIFO forgets a de-duplication id after 5 minutes while providers retry for two days, so the
 //! consumer keeps its own [`Ledger`] of handled events (source + id, with a TTL) and of each subject's latest
 //! position, and it keeps FIFO order: message groups run concurrently, each group in order, and a failure fails
-//! that message and every later one of its group (`ReportBatchItemFailures`).
+//! that message and every later one of its group (`ReportBatchItemFailures`). A message of a kind this version
+//! does not know is passed over (acknowledged, not handled): new kinds are growth within v1.
 
 pub mod dynamodb;
 
-use crate::message::Message;
+use crate::message::{Message, Received};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use std::collections::HashMap;
 use std::future::Future;
@@ -22,6 +23,8 @@ pub enum Outcome {
     Duplicate,
     /// Older than the change already handled for its subject: dropped.
     Stale,
+    /// Of a kind this version does not know: passed over.
+    Unknown,
 }
 
 impl Outcome {
@@ -31,17 +34,21 @@ impl Outcome {
             Outcome::Handled => "handled",
             Outcome::Duplicate => "duplicate",
             Outcome::Stale => "stale",
+            Outcome::Unknown => "unknown",
         }
     }
 }
 
-/// Where a change stands in its subject's history: the provider's sequence, else its update time.
+/// Where a change stands in its subject's history: the provider's sequence, else its update time; at the same
+/// place, a deletion stands after any other change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
-    /// Wix `entityEventSequence`.
+    /// Wix `entityEventSequence` (or the entity's revision).
     pub sequence: Option<u64>,
     /// The provider's update time, in nanoseconds since the epoch.
     pub changed_at_ns: Option<i128>,
+    /// Whether the change deletes its subject.
+    pub deleted: bool,
 }
 
 impl Position {
@@ -56,17 +63,25 @@ impl Position {
         Position {
             sequence: message.data.sequence,
             changed_at_ns,
+            deleted: message.kind.is_deletion(),
         }
     }
 
-    /// Whether this change is strictly older than `stored` (compared by sequence where both have one, else by
-    /// time; when neither can be compared it is not older).
+    /// Whether this change is older than `stored` (compared by sequence where both have one, else by time; when
+    /// neither can be compared it is not older). A change at the same place as a stored deletion is older
+    /// unless it is a deletion too: Wix sends an update with the deletion, and it may arrive after it.
     pub fn is_older_than(&self, stored: &Position) -> bool {
-        match (self.sequence, stored.sequence) {
-            (Some(mine), Some(theirs)) => mine < theirs,
-            _ => {
-                matches!((self.changed_at_ns, stored.changed_at_ns), (Some(mine), Some(theirs)) if mine < theirs)
-            }
+        let order = match (self.sequence, stored.sequence) {
+            (Some(mine), Some(theirs)) => Some(mine.cmp(&theirs)),
+            _ => match (self.changed_at_ns, stored.changed_at_ns) {
+                (Some(mine), Some(theirs)) => Some(mine.cmp(&theirs)),
+                _ => None,
+            },
+        };
+        match order {
+            Some(std::cmp::Ordering::Less) => true,
+            Some(std::cmp::Ordering::Equal) => stored.deleted && !self.deleted,
+            _ => false,
         }
     }
 }
@@ -158,12 +173,8 @@ impl<L: Ledger, H: Handler> Consumer<L, H> {
         for (i, record) in records.iter().enumerate() {
             let id = record.message_id.clone().unwrap_or_default();
             match self.one(record).await {
-                Ok((message, outcome)) => {
-                    tracing::info!(
-                        id = message.id,
-                        r#type = message.kind.message_type(),
-                        outcome = outcome.as_str()
-                    )
+                Ok((id, kind, outcome)) => {
+                    tracing::info!(id, r#type = kind, outcome = outcome.as_str())
                 }
                 Err(error) => {
                     tracing::error!(sqs_message_id = id, outcome = "failed", %error);
@@ -177,14 +188,47 @@ impl<L: Ledger, H: Handler> Consumer<L, H> {
         Vec::new()
     }
 
-    async fn one(&self, record: &SqsMessage) -> Result<(Message, Outcome), Failure> {
-        let message = Message::from_body(record.body.as_deref().unwrap_or_default())
-            .map_err(Failure::NotAMessage)?;
+    /// One record: its message id, its type and what was done with it.
+    async fn one(&self, record: &SqsMessage) -> Result<(String, String, Outcome), Failure> {
+        let message = match Received::from_body(record.body.as_deref().unwrap_or_default())
+            .map_err(Failure::NotAMessage)?
+        {
+            Received::Known(message) => message,
+            Received::Unknown(unknown) => return Ok((unknown.id, unknown.kind, Outcome::Unknown)),
+        };
         let outcome = self.ledger.check(&message).await?;
         if outcome == Outcome::Handled {
             self.handler.handle(&message).await?;
             self.ledger.record(&message).await?;
         }
-        Ok((message, outcome))
+        Ok((message.id, message.kind.message_type().to_owned(), outcome))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Position;
+
+    fn at(sequence: Option<u64>, changed_at_ns: Option<i128>, deleted: bool) -> Position {
+        Position {
+            sequence,
+            changed_at_ns,
+            deleted,
+        }
+    }
+
+    #[test]
+    fn a_deletion_stands_after_any_other_change_at_its_place() {
+        let deletion = at(Some(3), None, true);
+        assert!(at(Some(3), None, false).is_older_than(&deletion));
+        assert!(!at(Some(3), None, true).is_older_than(&deletion));
+        assert!(!at(Some(4), None, false).is_older_than(&deletion));
+        assert!(!deletion.is_older_than(&at(Some(3), None, false)));
+        assert!(!at(Some(3), None, false).is_older_than(&at(Some(3), None, false)));
+        // By time where there is no sequence.
+        assert!(at(None, Some(5), false).is_older_than(&at(None, Some(5), true)));
+        assert!(at(None, Some(4), true).is_older_than(&at(None, Some(5), false)));
+        // Nothing to compare: not older.
+        assert!(!at(None, None, false).is_older_than(&at(Some(1), None, true)));
     }
 }

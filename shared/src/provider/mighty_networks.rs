@@ -220,6 +220,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
             id: Some(rsvp.id.0.clone()),
             status,
             party_size: None,
+            waitlisted: None,
         }),
         sequence: None,
         changed_at: rsvp.updated.clone(),
@@ -282,6 +283,7 @@ fn event_view(event: &Event, instance: Option<&EventInstance>) -> EventView {
             .or_else(|| event.ends_at.clone()),
         time_zone: event.time_zone.clone(),
         location: event.location.clone(),
+        status: None,
     }
 }
 

@@ -1,10 +1,13 @@
 //! The three providers: each module holds its payload types, its authentication and its mapping of a delivery
-//! to a [`Change`]. This module dispatches on the kind and holds what the providers share.
+//! to a [`Change`] (Wix in two: [`wix`] authenticates and decodes every Wix delivery and reads the Calendar
+//! participations, [`wix_events`] reads the Wix Events guests and events). This module dispatches on the kind
+//! and holds what the providers share.
 
 pub mod mighty_networks;
 pub mod omerlo;
 mod reason;
 pub mod wix;
+pub mod wix_events;
 
 pub(crate) use reason::{misfit, problem};
 

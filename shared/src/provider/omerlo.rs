@@ -228,6 +228,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
                 id: Some(invitation.id.0.clone()),
                 status: Some(Status::Invited),
                 party_size: None,
+                waitlisted: None,
             }),
             sequence: None,
             changed_at: invitation.inserted_at,
@@ -261,6 +262,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
                 Status::Going
             }),
             party_size: None,
+            waitlisted: None,
         }),
         sequence: None,
         changed_at,
@@ -369,6 +371,7 @@ fn event_view(event: &Event) -> EventView {
         ),
         time_zone: schedule.and_then(|s| s.timezone.clone()),
         location,
+        status: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Wix Calendar participations v3 webhooks: participation created, updated, deleted. The body is a JWT signed
+//! Wix webhooks, and Wix Calendar participations v3: participation created, updated, deleted (the Wix Events
+//! kinds are read in [`wix_events`](super::wix_events), from the delivery decoded here). The body is a JWT signed
 //! with the app's RSA key (RS256); its `data` claim is a JSON string holding `{eventType, instanceId, data,
 //! identity, accountInfo?}`, whose `data` and `identity` are JSON strings again. Signature checks work on the
 //! raw token as received, and the claims they decode are read on (each token is decoded once); parsing a stored
@@ -352,16 +353,13 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     parse_data(kind, claims.data)
 }
 
-/// Reads the `data` claim of a token as a change of the Wix `kind`.
+/// Reads the `data` claim of a token as a change of the Wix `kind` (a Wix Events kind is read by
+/// [`wix_events`](super::wix_events)).
 pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
-    let data = data.ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
-    let text = match data.get().as_bytes().first() {
-        Some(b'"') => serde_json::from_str::<String>(data.get())
-            .map_err(|_| Unparsable::new("the data claim is not a JSON string"))?,
-        Some(b'{') => data.get().to_owned(),
-        _ => return Err(Unparsable::new("the data claim is not a JSON object")),
-    };
-    let original = delivery(&text)?;
+    let original = claimed_delivery(data)?;
+    if super::wix_events::reads(kind) {
+        return super::wix_events::parse(kind, original);
+    }
     let typed: Delivery = serde_json::from_str(original.get())
         .map_err(|e| misfit("not a Wix participation delivery", original.get(), &e))?;
     check_kind(kind, &typed)?;
@@ -416,6 +414,7 @@ pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Chan
             party_size: entity
                 .and_then(|e| e.party_size.as_ref())
                 .and_then(|n| n.as_str().parse().ok()),
+            waitlisted: None,
         }),
         sequence,
         changed_at: entity
@@ -424,6 +423,18 @@ pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Chan
         anonymize_request: event.triggered_by_anonymize_request,
         original,
     })
+}
+
+/// The delivery a `data` claim holds, as [`delivery`] makes it.
+fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawValue>, Unparsable> {
+    let data = data.ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
+    let text = match data.get().as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(data.get())
+            .map_err(|_| Unparsable::new("the data claim is not a JSON string"))?,
+        Some(b'{') => data.get().to_owned(),
+        _ => return Err(Unparsable::new("the data claim is not a JSON object")),
+    };
+    delivery(&text)
 }
 
 /// The delivery of a `data` claim with its `data` and `identity` JSON strings parsed in place: the message's

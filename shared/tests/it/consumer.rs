@@ -159,3 +159,53 @@ async fn a_body_that_is_no_message_fails_alone() {
     assert_eq!(failures(&response), ["sqs-1"]);
     assert_eq!(recorder.handled.lock().unwrap().len(), 1);
 }
+
+#[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
+#[tokio::test]
+async fn a_deletion_is_kept_when_an_update_at_its_sequence_follows() {
+    let endpoint = endpoint();
+    let recorder = Recorder::default();
+    let consumer = Consumer::new(ledger(&endpoint).await, &recorder);
+    // Wix sends a Guest Updated with every Guest Deleted, maybe twice, in any order.
+    let created = wix(Kind::WixGuestCreated, "g1", "1");
+    let deleted = wix(Kind::WixGuestDeleted, "g3", "3");
+    let companion = wix(Kind::WixGuestUpdated, "g3u", "3");
+    let again = wix(Kind::WixGuestUpdated, "g3v", "3");
+    assert_eq!(
+        rollcall::queue::group_id(&deleted),
+        rollcall::queue::group_id(&companion)
+    );
+    let response = consumer
+        .process(sqs_event(&[&created, &deleted, &companion, &again]))
+        .await;
+    assert!(failures(&response).is_empty());
+    assert_eq!(*recorder.handled.lock().unwrap(), ["g1", "g3"]);
+
+    // The other order: the update first, then the deletion at the same sequence is still handled.
+    let recorder = Recorder::default();
+    let consumer = Consumer::new(ledger(&endpoint).await, &recorder);
+    let response = consumer
+        .process(sqs_event(&[&created, &companion, &deleted, &again]))
+        .await;
+    assert!(failures(&response).is_empty());
+    assert_eq!(*recorder.handled.lock().unwrap(), ["g1", "g3u", "g3"]);
+}
+
+#[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
+#[tokio::test]
+async fn a_message_of_an_unknown_type_is_passed_over() {
+    let endpoint = endpoint();
+    let recorder = Recorder::default();
+    let consumer = Consumer::new(ledger(&endpoint).await, &recorder);
+    let before = wix(Kind::WixEventCreated, "k1", "1");
+    let after = wix(Kind::WixEventUpdated, "k2", "2");
+    let mut event = sqs_event(&[&before, &after, &after]);
+    let mut future: Value =
+        serde_json::from_str(event.records[1].body.as_deref().unwrap()).unwrap();
+    future["type"] = "com.wix.events.event.published".into();
+    future["id"] = "k-future".into();
+    event.records[1].body = Some(future.to_string());
+    let response = consumer.process(event).await;
+    assert!(failures(&response).is_empty(), "not a failure");
+    assert_eq!(*recorder.handled.lock().unwrap(), ["k1", "k2"]);
+}

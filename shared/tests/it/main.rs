@@ -12,4 +12,5 @@ mod pipeline;
 mod providers;
 mod schema;
 mod sqs;
+mod wix_events;
 mod wix_tokens;

@@ -75,6 +75,10 @@ fn messages() -> Vec<String> {
         out.push(Message::build(kind, change, time::OffsetDateTime::now_utc()).to_body());
     }
     assert!(out.len() > 2 * Kind::ALL.len());
+    // A kind added after this version: new `type` values are growth within v1.
+    let mut future: serde_json::Value = serde_json::from_str(&out[0]).unwrap();
+    future["type"] = "com.example.kind.added_later".into();
+    out.push(future.to_string());
     out
 }
 

@@ -1,0 +1,660 @@
+//! Wix Events webhooks: guest created, updated, deleted (entity `wix.events.guests.v1.guest`) and event created,
+//! updated, canceled, deleted (entity `wix.events.v3.event`). They come in the same signed JWT as the Wix
+//! Calendar participations, verified and decoded by [`wix`](super::wix) with the same key: this module only types
+//! the decoded delivery and maps it. Field names are the REST names of Wix's own SDK types
+//! (`@wix/auto_sdk_events_guests`, `@wix/auto_sdk_events_wix-events-v-2`).
+
+use super::Unparsable;
+use super::wix::{AccountInfo, Identity};
+use crate::kind::{Kind, Provider};
+use crate::lenient::{self, Id};
+use crate::message::{
+    Change, EventStatus, EventView, ParticipationView, PersonView, Status, full_name, rfc3339_utc,
+};
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_json::value::RawValue;
+
+/// The entity of the guest kinds.
+const GUEST_FQDN: &str = "wix.events.guests.v1.guest";
+/// The entity of the event kinds, as the documentation's text spells it and as one of its samples does.
+const EVENT_FQDNS: [&str; 2] = ["wix.events.v3.event", "wix.events.events.v3.event"];
+
+/// A Wix Events guest delivery (guest created, updated, deleted).
+pub type GuestDelivery = Delivery<Guest, IgnoredAny>;
+/// A Wix Events event delivery (event created, updated, canceled, deleted); a cancellation's `actionEvent.body`
+/// is [`EventCanceled`].
+pub type EventDelivery = Delivery<Event, EventCanceled>;
+
+/// A Wix Events delivery as decoded from the JWT, nested JSON strings parsed: the message's `data.original`.
+/// `E` is the entity, `A` the body of an action event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    bound(deserialize = "E: DeserializeOwned, A: DeserializeOwned")
+)]
+pub struct Delivery<E, A> {
+    /// E.g. `wix.events.guests.v1.guest_created`.
+    #[serde(default)]
+    pub event_type: Option<String>,
+    /// The app instance (the tenant).
+    pub instance_id: Id,
+    /// Who caused the change.
+    #[serde(default)]
+    pub identity: Option<Identity>,
+    /// The Wix account and site.
+    #[serde(default)]
+    pub account_info: Option<AccountInfo>,
+    /// The event.
+    pub data: DomainEvent<E, A>,
+}
+
+/// A Wix domain event about an entity `E`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    bound(deserialize = "E: DeserializeOwned, A: DeserializeOwned")
+)]
+pub struct DomainEvent<E, A> {
+    /// The event id, unique: the de-duplication key.
+    pub id: Id,
+    /// `wix.events.guests.v1.guest` or `wix.events.v3.event`.
+    #[serde(default)]
+    pub entity_fqdn: Option<String>,
+    /// `created`, `updated`, `deleted` or `canceled`.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// The entity that changed.
+    pub entity_id: Id,
+    /// When it changed.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub event_time: Option<String>,
+    /// Whether a privacy (erasure) request caused the change.
+    #[serde(default)]
+    pub triggered_by_anonymize_request: Option<bool>,
+    /// The action that caused the change, if given.
+    #[serde(default)]
+    pub originated_from: Option<String>,
+    /// Per-entity order: a later change has a higher number.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub entity_event_sequence: Option<Id>,
+    /// Body of a creation.
+    #[serde(default)]
+    pub created_event: Option<CreatedEvent<E>>,
+    /// Body of an update.
+    #[serde(default)]
+    pub updated_event: Option<UpdatedEvent<E>>,
+    /// Body of a deletion.
+    #[serde(default)]
+    pub deleted_event: Option<DeletedEvent<E>>,
+    /// Body of an action (event canceled).
+    #[serde(default)]
+    pub action_event: Option<ActionEvent<A>>,
+}
+
+/// `createdEvent`: the new entity (as an object, or as a JSON string in `entityAsJson`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "E: DeserializeOwned"))]
+pub struct CreatedEvent<E> {
+    /// The entity.
+    #[serde(default, alias = "entityAsJson", deserialize_with = "lenient::nested")]
+    pub entity: Option<E>,
+}
+
+/// `updatedEvent`: the entity as it is now.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "E: DeserializeOwned"))]
+pub struct UpdatedEvent<E> {
+    /// The entity.
+    #[serde(
+        default,
+        alias = "currentEntityAsJson",
+        deserialize_with = "lenient::nested"
+    )]
+    pub current_entity: Option<E>,
+}
+
+/// `deletedEvent`: the entity as it was, when Wix sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "E: DeserializeOwned"))]
+pub struct DeletedEvent<E> {
+    /// The entity.
+    #[serde(
+        default,
+        alias = "deletedEntityAsJson",
+        deserialize_with = "lenient::nested"
+    )]
+    pub deleted_entity: Option<E>,
+}
+
+/// `actionEvent`: the body of an action.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "A: DeserializeOwned"))]
+pub struct ActionEvent<A> {
+    /// The body.
+    #[serde(default, alias = "bodyAsJson", deserialize_with = "lenient::nested")]
+    pub body: Option<A>,
+}
+
+impl<E, A> DomainEvent<E, A> {
+    /// The entity this event carries, whichever body it is in.
+    pub fn entity(&self) -> Option<&E> {
+        self.created_event
+            .as_ref()
+            .and_then(|c| c.entity.as_ref())
+            .or_else(|| {
+                self.updated_event
+                    .as_ref()
+                    .and_then(|u| u.current_entity.as_ref())
+            })
+            .or_else(|| {
+                self.deleted_event
+                    .as_ref()
+                    .and_then(|d| d.deleted_entity.as_ref())
+            })
+    }
+
+    /// The body of the action event, if any.
+    pub fn action(&self) -> Option<&A> {
+        self.action_event.as_ref().and_then(|a| a.body.as_ref())
+    }
+}
+
+/// A guest of a Wix Events event: one RSVP, ticket buyer or ticket holder.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Guest {
+    /// Guest id.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub id: Option<Id>,
+    /// The Wix Events event.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub event_id: Option<Id>,
+    /// The RSVP (guest type `RSVP`).
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub rsvp_id: Option<Id>,
+    /// The order (guest types `BUYER` and `TICKET_HOLDER`).
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub order_number: Option<Id>,
+    /// The ticket (guest type `TICKET_HOLDER`).
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub ticket_number: Option<Id>,
+    /// The guest's tickets.
+    #[serde(default, deserialize_with = "lenient::vec")]
+    pub tickets: Vec<Ticket>,
+    /// The Wix contact.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub contact_id: Option<Id>,
+    /// The site member.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub member_id: Option<Id>,
+    /// Name, e-mail and more; Wix returns them only on request, so a webhook may lack them.
+    #[serde(default)]
+    pub guest_details: Option<GuestDetails>,
+    /// `ATTENDING`, `NOT_ATTENDING` or `IN_WAITLIST`.
+    #[serde(default)]
+    pub attendance_status: Option<String>,
+    /// `RSVP`, `BUYER` or `TICKET_HOLDER`.
+    #[serde(default)]
+    pub guest_type: Option<String>,
+    /// Registered guests and the ones they bring.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub total_guests: Option<Id>,
+    /// Revision, incremented on each update (an int64 sent as a string).
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub revision: Option<Id>,
+    /// Locale (IETF BCP 47) for the ticket's dates.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub locale: Option<String>,
+    /// Secondary language (ISO 639-1) of the ticket.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub secondary_language_code: Option<String>,
+    /// Creation time.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub created_date: Option<String>,
+    /// Last update.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub updated_date: Option<String>,
+    /// Last change of `attendanceStatus`.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub attendance_status_updated_date: Option<String>,
+}
+
+/// A guest's ticket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ticket {
+    /// Ticket number.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub number: Option<Id>,
+    /// Ticket definition.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub definition_id: Option<Id>,
+    /// Ticket name.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub name: Option<String>,
+}
+
+/// A guest's details (the rest, such as `formResponse` and `checkInDetails`, stays in `original`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuestDetails {
+    /// E-mail address.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub email: Option<String>,
+    /// First name.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub last_name: Option<String>,
+    /// Phone, from the registration form.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub phone: Option<String>,
+    /// Address, from the registration form.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub address: Option<String>,
+    /// Whether the guest has checked in.
+    #[serde(default)]
+    pub checked_in: Option<bool>,
+}
+
+/// A Wix Events event (the fields Rollcall reads; the rest stays in `original`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Event id.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub id: Option<Id>,
+    /// Title.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub title: Option<String>,
+    /// Short description.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub short_description: Option<String>,
+    /// The event page's slug.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub slug: Option<String>,
+    /// `UPCOMING`, `STARTED`, `ENDED`, `CANCELED` or `DRAFT`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Where.
+    #[serde(default)]
+    pub location: Option<Location>,
+    /// When.
+    #[serde(default)]
+    pub date_and_time_settings: Option<DateAndTimeSettings>,
+    /// How guests register.
+    #[serde(default)]
+    pub registration: Option<Registration>,
+    /// The site's app instance.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub instance_id: Option<Id>,
+    /// The user who created the event.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub user_id: Option<Id>,
+    /// Revision, when sent (the SDK's type does not list it; the REST pages do).
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub revision: Option<Id>,
+    /// Creation time.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub created_date: Option<String>,
+    /// Last update.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub updated_date: Option<String>,
+    /// Publication time.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub published_date: Option<String>,
+}
+
+/// An event's location.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    /// Name of the place (shown instead of the address while `locationTbd`).
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub name: Option<String>,
+    /// `VENUE` or `ONLINE`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The address.
+    #[serde(default)]
+    pub address: Option<Address>,
+    /// Whether the location is to be decided.
+    #[serde(default)]
+    pub location_tbd: Option<bool>,
+}
+
+/// A postal address.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    /// Street and number as one line.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub address_line: Option<String>,
+    /// Street and number, as parts.
+    #[serde(default)]
+    pub street_address: Option<StreetAddress>,
+    /// Street and number.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub address_line1: Option<String>,
+    /// Suite, apartment, room.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub address_line2: Option<String>,
+    /// City.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub city: Option<String>,
+    /// Subdivision code (ISO 3166-2).
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub subdivision: Option<String>,
+    /// Postal code.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub postal_code: Option<String>,
+    /// Country (ISO 3166-1 alpha-2).
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub country: Option<String>,
+}
+
+/// Street number and name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreetAddress {
+    /// Number.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub number: Option<String>,
+    /// Street name.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub name: Option<String>,
+}
+
+/// An event's date and time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DateAndTimeSettings {
+    /// Whether date and time are to be decided.
+    #[serde(default)]
+    pub date_and_time_tbd: Option<bool>,
+    /// Start (ISO 8601).
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub start_date: Option<String>,
+    /// End (ISO 8601).
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub end_date: Option<String>,
+    /// IANA time zone.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub time_zone_id: Option<String>,
+    /// `ONE_TIME`, `RECURRING`, `RECURRING_UPCOMING`, `RECURRING_RECENTLY_ENDED` or
+    /// `RECURRING_RECENTLY_CANCELED`.
+    #[serde(default)]
+    pub recurrence_status: Option<String>,
+}
+
+/// How guests register for an event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    /// `RSVP`, `TICKETING`, `EXTERNAL` or `NONE`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// `RSVP` or `TICKETING`, as the event was created.
+    #[serde(default)]
+    pub initial_type: Option<String>,
+    /// Whether registration is open or closed, and why.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// The body of an event-canceled action.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventCanceled {
+    /// When it was canceled.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub timestamp: Option<String>,
+    /// The event.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub event_id: Option<Id>,
+    /// Its title.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub title: Option<String>,
+    /// The user who created the event.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub user_id: Option<Id>,
+    /// Whether at least one guest had registered.
+    #[serde(default)]
+    pub has_guests: Option<bool>,
+}
+
+/// Whether `kind` is a Wix Events kind, read here: its `eventType` is of the Wix Events app.
+pub(super) fn reads(kind: Kind) -> bool {
+    kind.provider() == Provider::Wix && kind.wire_name().starts_with("wix.events.")
+}
+
+/// Reads a decoded Wix delivery (`original`) as a change of the Wix Events `kind`.
+pub(super) fn parse(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    if kind.wire_name().starts_with(GUEST_FQDN) {
+        let delivery: GuestDelivery = typed(original.get(), "guest")?;
+        check_kind(kind, &delivery, &[GUEST_FQDN])?;
+        Ok(guest_change(kind, &delivery, original))
+    } else {
+        let delivery: EventDelivery = typed(original.get(), "event")?;
+        check_kind(kind, &delivery, &EVENT_FQDNS)?;
+        Ok(event_change(kind, &delivery, original))
+    }
+}
+
+/// The typed delivery; a failure names the field and what was expected of it, never a value of the body.
+fn typed<T: DeserializeOwned>(original: &str, what: &str) -> Result<T, Unparsable> {
+    let mut json = serde_json::Deserializer::from_str(original);
+    serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let path = e.path().to_string();
+        Unparsable::new(format!(
+            "not a Wix Events {what} delivery: `{path}` {}",
+            expectation(&e.into_inner())
+        ))
+    })
+}
+
+/// What serde expected, without what it found: its messages quote the value found (`invalid type: string
+/// "…", expected …`), and the expectation comes last.
+fn expectation(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(text, _)| text);
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return format!("lacks required field {field}");
+    }
+    match message.rsplit_once("expected ") {
+        Some((_, expected)) if expected.starts_with("struct ") => "is not an object".to_owned(),
+        Some((_, expected)) => format!("is not {expected}"),
+        None => "is not of the expected type".to_owned(),
+    }
+}
+
+fn check_kind<E, A>(
+    kind: Kind,
+    delivery: &Delivery<E, A>,
+    fqdns: &[&str],
+) -> Result<(), Unparsable> {
+    let event = &delivery.data;
+    let expected_slug = kind.wire_name().rsplit('_').next().unwrap_or_default();
+    let matches = match delivery.event_type.as_deref() {
+        Some(event_type) => event_type == kind.wire_name(),
+        None => {
+            event
+                .entity_fqdn
+                .as_deref()
+                .is_some_and(|fqdn| fqdns.contains(&fqdn))
+                && event.slug.as_deref() == Some(expected_slug)
+        }
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err(Unparsable::new(format!(
+            "the delivery is not a `{}` event (its eventType, or entityFqdn and slug, differ)",
+            kind.wire_name()
+        )))
+    }
+}
+
+/// `entityEventSequence` when sent, else the entity's `revision`; a value that is not a whole number is none.
+fn sequence(sent: Option<&Id>, revision: Option<&Id>) -> Option<u64> {
+    sent.or(revision)
+        .and_then(|n| n.as_str().trim().parse().ok())
+}
+
+fn guest_change(kind: Kind, delivery: &GuestDelivery, original: Box<RawValue>) -> Change {
+    let event = &delivery.data;
+    let guest = event.entity();
+    let attendance = guest.and_then(|g| g.attendance_status.as_deref());
+    let (status, waitlisted) = if kind == Kind::WixGuestDeleted {
+        (Some(Status::Cancelled), None)
+    } else {
+        match attendance {
+            Some("ATTENDING") => (Some(Status::Going), Some(false)),
+            Some("NOT_ATTENDING") => (Some(Status::NotGoing), Some(false)),
+            Some("IN_WAITLIST") => (Some(Status::Pending), Some(true)),
+            _ => (None, None),
+        }
+    };
+    let person = guest
+        .filter(|g| g.guest_details.is_some() || g.contact_id.is_some())
+        .map(|g| {
+            let details = g.guest_details.as_ref();
+            PersonView {
+                id: g.contact_id.as_ref().map(|id| id.0.clone()),
+                name: full_name([
+                    details.and_then(|d| d.first_name.as_deref()),
+                    details.and_then(|d| d.last_name.as_deref()),
+                ]),
+                email: details.and_then(|d| d.email.clone()),
+                phone: details.and_then(|d| d.phone.clone()),
+            }
+        });
+    Change {
+        id: event.id.0.clone(),
+        source: format!("/wix/instances/{}", delivery.instance_id),
+        subject: format!("guest/{}", event.entity_id),
+        time: event.event_time.clone(),
+        event: guest.and_then(|g| g.event_id.as_ref()).map(|id| EventView {
+            id: Some(id.0.clone()),
+            ..EventView::default()
+        }),
+        person,
+        participation: Some(ParticipationView {
+            id: Some(
+                guest
+                    .and_then(|g| g.id.as_ref())
+                    .unwrap_or(&event.entity_id)
+                    .0
+                    .clone(),
+            ),
+            status,
+            party_size: guest
+                .and_then(|g| g.total_guests.as_ref())
+                .and_then(|n| n.as_str().parse().ok()),
+            waitlisted,
+        }),
+        sequence: sequence(
+            event.entity_event_sequence.as_ref(),
+            guest.and_then(|g| g.revision.as_ref()),
+        ),
+        changed_at: guest
+            .and_then(|g| g.updated_date.clone())
+            .or_else(|| event.event_time.clone()),
+        anonymize_request: event.triggered_by_anonymize_request,
+        original,
+    }
+}
+
+fn event_change(kind: Kind, delivery: &EventDelivery, original: Box<RawValue>) -> Change {
+    let event = &delivery.data;
+    let entity = event.entity();
+    let canceled = event.action();
+    let status = match kind {
+        Kind::WixEventCanceled => Some(EventStatus::Cancelled),
+        Kind::WixEventDeleted => Some(EventStatus::Deleted),
+        _ => match entity.and_then(|e| e.status.as_deref()) {
+            Some("UPCOMING") => Some(EventStatus::Scheduled),
+            Some("STARTED") => Some(EventStatus::Started),
+            Some("ENDED") => Some(EventStatus::Ended),
+            Some("CANCELED") => Some(EventStatus::Cancelled),
+            Some("DRAFT") => Some(EventStatus::Draft),
+            _ => None,
+        },
+    };
+    let when = entity.and_then(|e| e.date_and_time_settings.as_ref());
+    let view = EventView {
+        id: Some(
+            entity
+                .and_then(|e| e.id.as_ref())
+                .or_else(|| canceled.and_then(|c| c.event_id.as_ref()))
+                .unwrap_or(&event.entity_id)
+                .0
+                .clone(),
+        ),
+        title: entity
+            .and_then(|e| e.title.clone())
+            .or_else(|| canceled.and_then(|c| c.title.clone())),
+        starts_at: when
+            .and_then(|w| w.start_date.as_deref())
+            .and_then(rfc3339_utc),
+        ends_at: when
+            .and_then(|w| w.end_date.as_deref())
+            .and_then(rfc3339_utc),
+        time_zone: when.and_then(|w| w.time_zone_id.clone()),
+        location: entity.and_then(|e| e.location.as_ref()).and_then(location),
+        status,
+    };
+    Change {
+        id: event.id.0.clone(),
+        source: format!("/wix/instances/{}", delivery.instance_id),
+        subject: format!("event/{}", event.entity_id),
+        time: event.event_time.clone(),
+        event: Some(view),
+        person: None,
+        participation: None,
+        sequence: sequence(
+            event.entity_event_sequence.as_ref(),
+            entity.and_then(|e| e.revision.as_ref()),
+        ),
+        changed_at: entity
+            .and_then(|e| e.updated_date.clone())
+            .or_else(|| canceled.and_then(|c| c.timestamp.clone()))
+            .or_else(|| event.event_time.clone()),
+        anonymize_request: event.triggered_by_anonymize_request,
+        original,
+    }
+}
+
+/// A location as one line: the place's name, then its address.
+fn location(location: &Location) -> Option<String> {
+    let address = location.address.as_ref();
+    let street = address.and_then(|a| {
+        a.address_line1
+            .clone()
+            .or_else(|| a.address_line.clone())
+            .or_else(|| {
+                a.street_address
+                    .as_ref()
+                    .and_then(|s| full_name([s.number.as_deref(), s.name.as_deref()]))
+            })
+    });
+    let parts: Vec<String> = [
+        location.name.clone(),
+        street,
+        address.and_then(|a| a.address_line2.clone()),
+        address.and_then(|a| a.city.clone()),
+        address.and_then(|a| a.subdivision.clone()),
+        address.and_then(|a| a.postal_code.clone()),
+        address.and_then(|a| a.country.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|p| p.trim().to_owned())
+    .filter(|p| !p.is_empty())
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}

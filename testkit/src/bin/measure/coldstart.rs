@@ -108,6 +108,7 @@ fn coldstart_binaries(only: &[String]) -> Result<Vec<(String, Option<Kind>)>> {
     Ok(binaries)
 }
 
+/// Prints the cold-start table: every measured binary against `hello`, in alternating rounds.
 pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart) -> Result<()> {
     let Coldstart {
         rounds,

@@ -15,6 +15,7 @@ fn criterion_median_ns(results: &Path, group: &str, function: &str) -> Option<f6
     value["median"]["point_estimate"].as_f64()
 }
 
+/// Prints the criterion medians found under `results` as ratios against their references.
 pub(crate) fn run(results: &Path) -> Result<()> {
     println!("### Per-delivery CPU (criterion medians, µs)\n");
     println!("| kind | pipeline | bare parse | RS256 verify | ratio | goal | verdict |");

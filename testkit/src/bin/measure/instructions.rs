@@ -7,6 +7,7 @@ use crate::report::{print_nested, verdict};
 use rollcall::Kind;
 use std::path::Path;
 
+/// Prints the instructions of one delivery per kind against its references.
 pub(crate) fn run(dir: &Path, deliveries: u64, base: u64) -> Result<()> {
     println!(
         "### Per-delivery CPU (instructions per delivery, callgrind: {deliveries} deliveries after {base})\n"

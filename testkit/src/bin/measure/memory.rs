@@ -67,6 +67,7 @@ async fn peak_rss(
     Ok((memory, ok))
 }
 
+/// Prints the peak RSS of one function per provider after `invocations` deliveries, against `hello`.
 pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, invocations: usize) -> Result<()> {
     if endpoint.is_none() {
         eprintln!("memory: no --endpoint: functions answer 503 (no queue)");

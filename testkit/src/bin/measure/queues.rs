@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// An SQS endpoint and the two queues a function sends to.
 pub(crate) struct Queues {
     endpoint: String,
     fifo: String,
@@ -22,6 +23,7 @@ fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
     rollcall_testkit::aws::sqs(endpoint, Duration::from_secs(5))
 }
 
+/// A fresh FIFO queue and quarantine queue at `endpoint`.
 pub(crate) async fn queues(endpoint: &str) -> Result<Queues> {
     let client = sqs_client(endpoint);
     let unique = uuid::Uuid::new_v4().simple().to_string();
@@ -84,6 +86,7 @@ pub(crate) async fn queue_stand_in() -> Result<Queues> {
     })
 }
 
+/// A function's environment: the test keys of every provider, and the queues when there are some.
 pub(crate) fn function_env(queues: Option<&Queues>) -> Vec<(&'static str, String)> {
     let mut env = deliveries::secret_env();
     if let Some(q) = queues {

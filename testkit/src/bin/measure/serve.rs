@@ -106,6 +106,8 @@ fn report_row(name: &str, report: &load::Report) -> String {
     )
 }
 
+/// Prints `rollcall serve` against the floor under the same load, and checks that every answered delivery was
+/// stored.
 pub(crate) async fn run(
     dir: &Path,
     concurrency: usize,

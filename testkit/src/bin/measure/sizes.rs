@@ -6,6 +6,7 @@ use rollcall::Kind;
 use rollcall_testkit::runtime_api::binary_path_in;
 use std::path::{Path, PathBuf};
 
+/// The size of `binary` zipped as a Lambda package (`bootstrap`, deflate at the default level).
 pub(crate) fn zipped_size(binary: &Path) -> Result<u64> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let bootstrap = temp.path().join("bootstrap");
@@ -41,6 +42,7 @@ fn package_binary(folder: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// Prints the size and zipped size of every function, `consumer` and `hello`, in `dir` and each `LABEL=DIR` of `also`.
 pub(crate) fn run(dir: &Path, also: &[String]) -> Result<()> {
     let mut folders = vec![("host".to_string(), dir.to_path_buf())];
     for entry in also {

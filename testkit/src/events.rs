@@ -8,6 +8,7 @@
 //! credentials are the public TEST samples of [`rollcall::config`].
 
 use crate::deliveries::{WIX_IAT, WixSigner, fixture, fixture_text, kind_fixture, wix_claims};
+use Credentials::{Sample, Wrong};
 use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -26,6 +27,8 @@ const ACCOUNT_ID: &str = "123456789012";
 const SOURCE_IP: &str = "203.0.113.10";
 /// The API key header value of the deliveries that must be refused.
 const WRONG_KEY: &str = "wrong-key";
+/// An Omerlo body cut short.
+const TRUNCATED_OMERLO: &str = r#"{"event_name": "participant_created", "data": {"#;
 
 /// Every file this generator writes into `events/`, by name, as its text: 2-space indented JSON with a trailing
 /// newline. Panics naming the fixture or key that is missing or unreadable.
@@ -35,86 +38,36 @@ pub fn build() -> BTreeMap<String, String> {
         sample: WixSigner::new(),
         wrong: WixSigner::with_key("wix-other-key.pem"),
     };
+    let not_json = json!({"data": "not json", "iat": WIX_IAT});
 
     // One valid delivery per kind.
     for kind in Kind::ALL {
-        let body = signers.valid_body(kind, Credentials::Sample);
-        files.event(
-            &format!("{}.json", kind.binary()),
-            kind,
-            &body,
-            Credentials::Sample,
-        );
+        let body = signers.valid_body(kind, Sample);
+        files.event(&format!("{}.json", kind.binary()), kind, &body, Sample);
     }
 
-    // Refused: wrong credentials.
+    let valid = |kind| signers.valid_body(kind, Sample);
     let omerlo = Kind::OmerloParticipantCreated;
-    let body = signers.valid_body(omerlo, Credentials::Sample);
-    files.event(
-        "omerlo-wrong-key.401.json",
-        omerlo,
-        &body,
-        Credentials::Wrong,
-    );
-    let rsvp = Kind::MightyNetworksRsvpCreated;
-    let body = signers.valid_body(rsvp, Credentials::Sample);
-    files.event(
-        "mighty-networks-wrong-key.401.json",
-        rsvp,
-        &body,
-        Credentials::Wrong,
-    );
-    let wix = Kind::WixParticipationCreated;
-    let body = signers.valid_body(wix, Credentials::Wrong);
-    files.event("wix-bad-signature.401.json", wix, &body, Credentials::Wrong);
-
-    // Quarantined: authentic, but unreadable as the route's kind.
-    let malformed = r#"{"event_name": "participant_created", "data": {"#;
-    files.event(
-        "omerlo-malformed.quarantined.json",
-        omerlo,
-        malformed,
-        Credentials::Sample,
-    );
-    let body = signers.valid_body(omerlo, Credentials::Sample);
     let removed = Kind::OmerloParticipantRemoved;
-    files.event(
-        "omerlo-wrong-kind.quarantined.json",
-        removed,
-        &body,
-        Credentials::Sample,
-    );
-    let body = without_member(&format!("{}.json", rsvp.binary()), "event_id");
-    files.event(
-        "mighty-networks-malformed.quarantined.json",
-        rsvp,
-        &body,
-        Credentials::Sample,
-    );
-    let body = signers.valid_body(rsvp, Credentials::Sample);
-    let event_created = Kind::MightyNetworksEventCreated;
-    files.event(
-        "mighty-networks-wrong-kind.quarantined.json",
-        event_created,
-        &body,
-        Credentials::Sample,
-    );
-    let body = signers.valid_body(Kind::WixParticipationUpdated, Credentials::Sample);
-    files.event(
-        "wix-wrong-kind.quarantined.json",
-        wix,
-        &body,
-        Credentials::Sample,
-    );
-    let body = signers
-        .sample
-        .sign(&json!({"data": "not json", "iat": WIX_IAT}));
-    files.event(
-        "wix-malformed.quarantined.json",
-        wix,
-        &body,
-        Credentials::Sample,
-    );
+    let rsvp = Kind::MightyNetworksRsvpCreated;
+    let wix = Kind::WixParticipationCreated;
+    #[rustfmt::skip] // a table
+    let special = [
+        // Refused: wrong credentials.
+        ("omerlo-wrong-key.401.json", omerlo, valid(omerlo), Wrong),
+        ("mighty-networks-wrong-key.401.json", rsvp, valid(rsvp), Wrong),
+        ("wix-bad-signature.401.json", wix, signers.valid_body(wix, Wrong), Wrong),
+        // Quarantined: authentic, but unreadable as the route's kind.
+        ("omerlo-malformed.quarantined.json", omerlo, TRUNCATED_OMERLO.to_owned(), Sample),
+        ("omerlo-wrong-kind.quarantined.json", removed, valid(omerlo), Sample),
+        ("mighty-networks-malformed.quarantined.json", rsvp, without_event_id(rsvp), Sample),
+        ("mighty-networks-wrong-kind.quarantined.json", Kind::MightyNetworksEventCreated, valid(rsvp), Sample),
+        ("wix-wrong-kind.quarantined.json", wix, valid(Kind::WixParticipationUpdated), Sample),
+        ("wix-malformed.quarantined.json", wix, signers.sample.sign(&not_json), Sample),
+    ];
+    for (name, kind, body, credentials) in special {
+        files.event(name, kind, &body, credentials);
+    }
 
     // A base64-encoded body (as API Gateway sends binary media types): a distinct valid participant_removed.
     let name = format!("{}.json", removed.binary());
@@ -129,16 +82,8 @@ pub fn build() -> BTreeMap<String, String> {
         "{name}: the participant id must occur once"
     );
     let body = text.replace(&participant, "9b0e4c57-d2a8-4f61-8c3b-7e5a1f2d6c94");
-    files.add(
-        "omerlo-participant-removed-base64.json",
-        &event(
-            "omerlo-participant-removed-base64.json",
-            removed,
-            &body,
-            Credentials::Sample,
-            Encoding::Base64,
-        ),
-    );
+    let name = "omerlo-participant-removed-base64.json";
+    files.add(name, &event(name, removed, &body, Sample, Encoding::Base64));
 
     files.add("env.json", &sam_local_env());
     files.0
@@ -222,8 +167,8 @@ enum Credentials {
 impl Credentials {
     fn api_key(self, sample: &'static str) -> &'static str {
         match self {
-            Credentials::Sample => sample,
-            Credentials::Wrong => WRONG_KEY,
+            Sample => sample,
+            Wrong => WRONG_KEY,
         }
     }
 }
@@ -280,14 +225,14 @@ struct Signers {
 }
 
 impl Signers {
-    /// The body of a valid delivery of `kind` from its fixture, signed with `credentials` where the body is signed.
+    /// The body of a valid delivery of `kind` from its fixture; where the body is signed, with `credentials`.
     fn valid_body(&self, kind: Kind, credentials: Credentials) -> String {
         match wire(kind.provider(), credentials).auth {
             Auth::Header(..) => fixture_text(&format!("{}.json", kind.binary())),
             Auth::SignedBody => {
                 let signer = match credentials {
-                    Credentials::Sample => &self.sample,
-                    Credentials::Wrong => &self.wrong,
+                    Sample => &self.sample,
+                    Wrong => &self.wrong,
                 };
                 signer.sign(&wix_claims(&kind_fixture(kind)))
             }
@@ -424,11 +369,12 @@ fn event(
     }
 }
 
-/// The fixture `name` (a JSON object) without its top-level member `key`, 2-space indented, members in their
+/// The fixture of `kind` (a Mighty Networks delivery) without its `event_id`, 2-space indented, members in their
 /// order, values as written.
-fn without_member(name: &str, key: &str) -> String {
-    let Members(mut members) =
-        serde_json::from_str::<Members<Box<RawValue>>>(&fixture_text(name)).expect("a JSON object");
+fn without_event_id(kind: Kind) -> String {
+    let (name, key) = (format!("{}.json", kind.binary()), "event_id");
+    let Members(mut members) = serde_json::from_str::<Members<Box<RawValue>>>(&fixture_text(&name))
+        .expect("a JSON object");
     let before = members.len();
     members.retain(|(member, _)| member != key);
     assert_eq!(members.len() + 1, before, "{name} has one `{key}`");

@@ -2,7 +2,9 @@
 //! signed with the test key, as the tests do), and variants of them with distinct message ids, so that a durable
 //! queue really stores each one.
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey};
 use rollcall::config::Secrets;
 use rollcall::{Kind, Provider};
 use serde_json::{Value, json};
@@ -101,17 +103,25 @@ pub fn secret_env() -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// The issue time (`iat`) of every committed sample Wix token of `events/`, 2026-01-01T00:00:00Z; with no `exp`,
+/// they never expire, but Rollcall refuses them unless `WIX_MAX_TOKEN_AGE_SECS` is `off` (`events/README.md`).
+pub const WIX_IAT: i64 = 1_767_225_600;
+
 /// Claims of a Wix delivery: the decoded delivery with `data` and `identity` encoded as JSON strings again,
-/// issued now (Rollcall refuses tokens older than `WIX_MAX_TOKEN_AGE_SECS`; the committed `events/` samples are
-/// older, see `events/README.md`).
+/// issued now (Rollcall refuses tokens older than `WIX_MAX_TOKEN_AGE_SECS`).
 pub fn wix_claims(delivery: &Value) -> Value {
+    wix_claims_at(delivery, now() as i64)
+}
+
+/// [`wix_claims`] issued at `iat` (seconds since the epoch).
+pub fn wix_claims_at(delivery: &Value, iat: i64) -> Value {
     let mut outer = delivery.clone();
     for key in ["data", "identity"] {
         if let Some(inner) = outer.get(key).cloned() {
             outer[key] = Value::String(inner.to_string());
         }
     }
-    json!({"data": outer.to_string(), "iat": now()})
+    json!({"data": outer.to_string(), "iat": iat})
 }
 
 /// Seconds since the epoch.
@@ -122,19 +132,30 @@ pub fn now() -> u64 {
         .as_secs()
 }
 
-/// A signer of Wix tokens with the test private key.
+/// A signer of Wix tokens, with the test private key unless told otherwise.
 pub struct WixSigner(EncodingKey);
 
 impl WixSigner {
     /// Reads `shared/tests/fixtures/wix-test-key.pem`.
     pub fn new() -> WixSigner {
-        let pem = fixture_text("wix-test-key.pem");
-        WixSigner(EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test private key"))
+        WixSigner::with_key("wix-test-key.pem")
     }
 
-    /// The RS256 token of `claims`.
+    /// Reads the private key of the fixture `name` (`wix-other-key.pem` signs tokens that must be refused).
+    pub fn with_key(name: &str) -> WixSigner {
+        let pem = fixture_text(name);
+        WixSigner(EncodingKey::from_rsa_pem(pem.as_bytes()).expect("a private RSA key"))
+    }
+
+    /// The compact RS256 token of `claims` (compact JSON, keys sorted), its header `{"alg":"RS256","typ":"JWT"}`.
+    /// PKCS#1 v1.5 signatures are deterministic: the same claims give the same token.
     pub fn sign(&self, claims: &Value) -> String {
-        jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &self.0).expect("signing")
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let input = format!("{header}.{payload}");
+        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &self.0, Algorithm::RS256)
+            .expect("signing");
+        format!("{input}.{signature}")
     }
 }
 

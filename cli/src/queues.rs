@@ -186,7 +186,7 @@ pub async fn stats(args: QueueArgs) -> Result<ExitCode, CliError> {
         let queue = AnyQueue::open(&args, tool_limits()).await?;
         let messages = queue.count(Lane::Messages).await?;
         let quarantine = match queue.count(Lane::Quarantine).await {
-            Err(QueueError::NotConfigured { .. }) => None,
+            Err(QueueError::NotConfigured(_)) => None,
             other => Some(other?),
         };
         (messages, quarantine)

@@ -1,6 +1,7 @@
 //! The HTTP contract every entry point shares: what a delivery led to ([`Accepted`] or [`Rejected`]) and the
 //! one mapping of each to a status and a JSON body.
 
+use crate::config::NotConfigured;
 use crate::provider::AuthError;
 use crate::queue::QueueError;
 use serde_json::json;
@@ -28,14 +29,9 @@ pub enum Rejected {
     /// No credentials, or wrong ones.
     #[error("missing or wrong credentials")]
     Unauthorized,
-    /// The provider's secret is missing or unusable on this deployment.
-    #[error("{var} is not configured: {why}")]
-    NotConfigured {
-        /// The environment variable to set.
-        var: &'static str,
-        /// What is wrong with it.
-        why: String,
-    },
+    /// A secret or queue address is missing or unusable on this deployment.
+    #[error(transparent)]
+    NotConfigured(#[from] NotConfigured),
     /// The body is over the limit.
     #[error("the body is over the limit of {limit} bytes")]
     TooLarge {
@@ -83,7 +79,7 @@ impl From<AuthError> for Rejected {
     fn from(error: AuthError) -> Rejected {
         match error {
             AuthError::Unauthorized => Rejected::Unauthorized,
-            AuthError::NotConfigured { var, why } => Rejected::NotConfigured { var, why },
+            AuthError::NotConfigured(missing) => Rejected::NotConfigured(missing),
         }
     }
 }
@@ -91,10 +87,7 @@ impl From<AuthError> for Rejected {
 impl From<QueueError> for Rejected {
     fn from(error: QueueError) -> Rejected {
         match error {
-            QueueError::NotConfigured { var } => Rejected::NotConfigured {
-                var,
-                why: "the variable is not set".into(),
-            },
+            QueueError::NotConfigured(missing) => Rejected::NotConfigured(missing),
             other => Rejected::QueueUnavailable(other),
         }
     }
@@ -105,7 +98,7 @@ impl Rejected {
     pub fn code(&self) -> &'static str {
         match self {
             Rejected::Unauthorized => "unauthorized",
-            Rejected::NotConfigured { .. } => "not_configured",
+            Rejected::NotConfigured(_) => "not_configured",
             Rejected::TooLarge { .. } => "payload_too_large",
             Rejected::MethodNotAllowed { .. } => "method_not_allowed",
             Rejected::NotFound { .. } => "not_found",
@@ -126,7 +119,7 @@ impl Rejected {
             Rejected::TooLarge { .. } => 413,
             Rejected::UriTooLong { .. } => 414,
             Rejected::HeadersTooLarge { .. } => 431,
-            Rejected::NotConfigured { .. } | Rejected::QueueUnavailable(_) => 503,
+            Rejected::NotConfigured(_) | Rejected::QueueUnavailable(_) => 503,
         }
     }
 }
@@ -154,8 +147,8 @@ impl Answer {
                     "error": rejected.code(),
                     "message": rejected.to_string(),
                 });
-                if let Rejected::NotConfigured { var, .. } = rejected {
-                    body["variable"] = json!(var);
+                if let Rejected::NotConfigured(missing) = rejected {
+                    body["variable"] = json!(missing.var);
                 }
                 (rejected.status(), body)
             }
@@ -187,10 +180,10 @@ mod tests {
             (Rejected::UriTooLong { limit: 1 }, 414),
             (Rejected::HeadersTooLarge { count: 1, bytes: 1 }, 431),
             (
-                Rejected::NotConfigured {
+                Rejected::NotConfigured(NotConfigured {
                     var: "OMERLO_API_KEY",
                     why: "unset".into(),
-                },
+                }),
                 503,
             ),
             (Rejected::QueueUnavailable(QueueError::TimedOut), 503),
@@ -206,10 +199,10 @@ mod tests {
 
     #[test]
     fn missing_secret_names_the_variable() {
-        let answer = Answer::new(&Err(Rejected::NotConfigured {
+        let answer = Answer::new(&Err(Rejected::NotConfigured(NotConfigured {
             var: "WIX_PUBLIC_KEY",
             why: "the variable is not set".into(),
-        }));
+        })));
         assert!(answer.body.contains(r#""variable":"WIX_PUBLIC_KEY""#));
     }
 

@@ -2,10 +2,20 @@
 //! pipeline's limits. A missing or unusable secret is not fatal at start: its provider answers 503 naming it.
 
 use crate::kind::Provider;
-use crate::provider::AuthError;
 use jsonwebtoken::DecodingKey;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
+
+/// A setting that is missing or unusable: nothing that needs it can work, and the answer is 503 naming the
+/// variable. The one "not configured" error of the crate (secrets and queue addresses alike).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var} is not configured: {why}")]
+pub struct NotConfigured {
+    /// The environment variable to set.
+    pub var: &'static str,
+    /// What is wrong with it.
+    pub why: String,
+}
 
 /// The public sample Omerlo key that `events/` and the tests carry. Anyone can forge deliveries with the sample
 /// credentials: `rollcall serve --dev` fills missing secrets with them, nothing else uses them.
@@ -38,7 +48,7 @@ pub struct ApiKeys(Vec<Vec<u8>>);
 
 impl ApiKeys {
     /// Reads comma-separated keys; blank entries are ignored.
-    pub fn parse(var: &'static str, value: &str) -> Result<ApiKeys, AuthError> {
+    pub fn parse(var: &'static str, value: &str) -> Result<ApiKeys, NotConfigured> {
         let keys: Vec<Vec<u8>> = value
             .split(',')
             .map(str::trim)
@@ -46,7 +56,7 @@ impl ApiKeys {
             .map(|k| k.as_bytes().to_vec())
             .collect();
         if keys.is_empty() {
-            return Err(AuthError::NotConfigured {
+            return Err(NotConfigured {
                 var,
                 why: "it holds no key".into(),
             });
@@ -71,9 +81,9 @@ pub struct WixKeys(pub(crate) Vec<DecodingKey>);
 impl WixKeys {
     /// Reads one or more PEM public-key blocks (`-----BEGIN PUBLIC KEY-----` …). Literal `\n` sequences are
     /// read as newlines, so a key can sit on one line of an env file.
-    pub fn parse(var: &'static str, value: &str) -> Result<WixKeys, AuthError> {
+    pub fn parse(var: &'static str, value: &str) -> Result<WixKeys, NotConfigured> {
         let text = value.replace("\\n", "\n");
-        let invalid = |why: String| AuthError::NotConfigured { var, why };
+        let invalid = |why: String| NotConfigured { var, why };
         let mut keys = Vec::new();
         let mut rest = text.as_str();
         while let Some(start) = rest.find("-----BEGIN ") {
@@ -111,7 +121,7 @@ impl WixAuth {
     pub fn new(
         keys: WixKeys,
         lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<WixAuth, AuthError> {
+    ) -> Result<WixAuth, NotConfigured> {
         let app_ids = lookup(WIX_APP_ID_VAR)
             .map(|ids| {
                 ids.split(',')
@@ -136,13 +146,13 @@ impl WixAuth {
 
 /// Reads `WIX_MAX_TOKEN_AGE_SECS`: unset or blank is the default (72 h), `off` is no bound (only for replaying
 /// old samples), anything else must be a positive whole number of seconds.
-pub fn wix_max_token_age(value: Option<&str>) -> Result<Option<Duration>, AuthError> {
+pub fn wix_max_token_age(value: Option<&str>) -> Result<Option<Duration>, NotConfigured> {
     match value.map(str::trim) {
         None | Some("") => Ok(Some(DEFAULT_WIX_MAX_TOKEN_AGE)),
         Some(off) if off.eq_ignore_ascii_case("off") => Ok(None),
         Some(secs) => match secs.parse::<u64>() {
             Ok(secs) if secs > 0 => Ok(Some(Duration::from_secs(secs))),
-            _ => Err(AuthError::NotConfigured {
+            _ => Err(NotConfigured {
                 var: WIX_MAX_TOKEN_AGE_VAR,
                 why: "not a positive whole number of seconds, nor `off`".into(),
             }),
@@ -185,9 +195,9 @@ fn only(
 
 /// The providers' secrets, each read once at start.
 pub struct Secrets {
-    omerlo: Result<ApiKeys, AuthError>,
-    mighty_networks: Result<ApiKeys, AuthError>,
-    wix: Result<WixAuth, AuthError>,
+    omerlo: Result<ApiKeys, NotConfigured>,
+    mighty_networks: Result<ApiKeys, NotConfigured>,
+    wix: Result<WixAuth, NotConfigured>,
 }
 
 impl Secrets {
@@ -208,7 +218,7 @@ impl Secrets {
             let var = provider.secret_var();
             match lookup(var) {
                 Some(value) if !value.trim().is_empty() => Ok(value),
-                _ => Err(AuthError::NotConfigured {
+                _ => Err(NotConfigured {
                     var,
                     why: "the variable is not set".into(),
                 }),
@@ -226,7 +236,7 @@ impl Secrets {
     }
 
     /// The API keys of Omerlo or Mighty Networks.
-    pub(crate) fn api_keys(&self, provider: Provider) -> Result<&ApiKeys, AuthError> {
+    pub(crate) fn api_keys(&self, provider: Provider) -> Result<&ApiKeys, NotConfigured> {
         match provider {
             Provider::Omerlo => self.omerlo.as_ref(),
             _ => self.mighty_networks.as_ref(),
@@ -235,12 +245,12 @@ impl Secrets {
     }
 
     /// How Wix tokens are verified.
-    pub fn wix(&self) -> Result<&WixAuth, AuthError> {
+    pub fn wix(&self) -> Result<&WixAuth, NotConfigured> {
         self.wix.as_ref().map_err(Clone::clone)
     }
 
     /// The providers whose secret is missing or unusable, with the reason.
-    pub fn problems(&self) -> Vec<AuthError> {
+    pub fn problems(&self) -> Vec<NotConfigured> {
         [
             self.omerlo.as_ref().err(),
             self.mighty_networks.as_ref().err(),
@@ -321,14 +331,7 @@ mod tests {
     #[test]
     fn missing_secrets_name_their_variable() {
         let secrets = Secrets::from_lookup(|_| None);
-        let vars: Vec<_> = secrets
-            .problems()
-            .into_iter()
-            .map(|p| match p {
-                AuthError::NotConfigured { var, .. } => var,
-                AuthError::Unauthorized => "",
-            })
-            .collect();
+        let vars: Vec<_> = secrets.problems().into_iter().map(|p| p.var).collect();
         assert_eq!(
             vars,
             [

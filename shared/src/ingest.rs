@@ -6,7 +6,7 @@ use crate::answer::{Accepted, Answer, Rejected};
 use crate::config::{Limits, Secrets};
 use crate::kind::Kind;
 use crate::message::{Message, format_utc};
-use crate::provider::{self, Unparsable};
+use crate::provider::{self, Authentic, Unparsable};
 use crate::quarantine::QuarantineRecord;
 use crate::queue::{Published, Queue, QueueError};
 use http::{HeaderMap, Method};
@@ -151,7 +151,7 @@ impl<Q: Queue> Pipeline<Q> {
         let parsed = provider::receive(kind, &self.secrets, headers, body)?;
         let received_at = OffsetDateTime::now_utc();
         match parsed {
-            Ok(change) => {
+            Authentic::Readable(change) => {
                 let message = Message::build(kind, change, received_at);
                 let published = self.within_deadline(self.queue.publish(&message)).await?;
                 Ok(Accepted::Queued {
@@ -159,7 +159,7 @@ impl<Q: Queue> Pipeline<Q> {
                     duplicate: published == Published::Duplicate,
                 })
             }
-            Err(reason) => {
+            Authentic::Unreadable(reason) => {
                 let record = QuarantineRecord::new(
                     kind,
                     reason.0.clone(),

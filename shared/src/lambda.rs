@@ -6,7 +6,6 @@ use crate::answer::Answer;
 use crate::config::{Limits, Secrets};
 use crate::ingest::{Pipeline, Request, Route};
 use crate::kind::Kind;
-use crate::provider::AuthError;
 use crate::queue::Queue;
 use crate::queue::sqs::SqsQueue;
 use lambda_http::http::StatusCode;
@@ -24,12 +23,10 @@ pub async fn run(kind: Kind) -> Result<(), Error> {
     let limits = Limits::from_env();
     let secrets = Secrets::from_env_for(kind.provider());
     for problem in secrets.problems() {
-        if let AuthError::NotConfigured { var, why } = problem
-            && var == kind.provider().secret_var()
-        {
+        if problem.var == kind.provider().secret_var() {
             tracing::error!(
-                var,
-                why,
+                var = problem.var,
+                why = problem.why,
                 "secret not configured: every delivery will be answered 503"
             );
         }

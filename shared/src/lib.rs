@@ -5,7 +5,7 @@
 //!
 //! - [`kind`]: the registry of the webhook kinds.
 //! - [`provider`]: each provider's payloads, authentication and mapping.
-//! - [`message`]: the message contract consumers read.
+//! - [`message`]: the message contract consumers read; [`payload`]: its `original` typed by kind.
 //! - [`ingest`]: the pipeline; [`answer`]: its HTTP contract.
 //! - [`queue`]: the queue port and its adapters; [`quarantine`]: the quarantine record.
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
@@ -16,7 +16,7 @@
 //! ```
 //! # fn main() -> Result<(), serde_json::Error> {
 //! # let body = r#"{"specversion":"1.0","id":"e1","source":"/mighty-networks/spaces/1","type":"com.mightynetworks.event.created","subject":"event/2","time":"2026-01-01T00:00:00Z","datacontenttype":"application/json","dataschema":"urn:rollcall:message:v1","data":{"event":null,"person":null,"participation":null,"sequence":null,"changed_at":null,"original":{"event_id":"e1","payload":{"id":2,"title":"Meetup"}}}}"#;
-//! use rollcall::message::{Message, Payload};
+//! use rollcall::{Message, Payload};
 //!
 //! let message = Message::from_body(body)?;
 //! if let Payload::MightyNetworksEventCreated(delivery) = message.payload()? {
@@ -39,8 +39,8 @@ pub mod ingest;
 pub mod kind;
 #[cfg(feature = "lambda")]
 pub mod lambda;
-pub mod lenient;
 pub mod message;
+pub mod payload;
 pub mod provider;
 pub mod quarantine;
 pub mod queue;
@@ -49,3 +49,4 @@ pub use answer::{Accepted, Answer, Rejected};
 pub use ingest::{Pipeline, Request, Route};
 pub use kind::{Kind, Provider};
 pub use message::Message;
+pub use payload::Payload;

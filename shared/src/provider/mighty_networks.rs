@@ -3,10 +3,11 @@
 //! <key>`. The schema drifts between versions of the docs (ids as strings or numbers, renamed fields): only the
 //! ids are required, everything else is optional and kept in `original`.
 
-use super::{Unparsable, misfit, original, single_header};
+use super::body::original;
+use super::lenient::{self, Id};
+use super::{Unparsable, misfit, single_header};
 use crate::config::ApiKeys;
 use crate::kind::Kind;
-use crate::lenient::{self, Id};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status, full_name};
 use crate::provider::AuthError;
 use http::HeaderMap;

@@ -2,12 +2,12 @@
 //! Delivered as JSON `{"event_name": …, "data": {…}}` with the configured key in `x-api-key`. The envelope has no
 //! event id, so the message id is a UUIDv5 over the kind and the canonical JSON of the body.
 
-use super::{
-    Unparsable, is_canonical, known_wire_name, misfit, original, single_header, write_canonical,
-};
+use super::body::original;
+use super::canonical::{is_canonical, write_canonical};
+use super::lenient::{self, Id};
+use super::{Unparsable, known_wire_name, misfit, single_header};
 use crate::config::ApiKeys;
 use crate::kind::Kind;
-use crate::lenient::{self, Id};
 use crate::message::{
     Change, EventView, ParticipationView, PersonView, Status, full_name, uuid_v5,
 };

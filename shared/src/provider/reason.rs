@@ -226,7 +226,7 @@ fn render(stack: &[Open], own: Option<Step>, member: Option<Step>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lenient::{self, Id};
+    use crate::provider::lenient::{self, Id};
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]

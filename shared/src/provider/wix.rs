@@ -5,12 +5,12 @@
 //! raw token as received, and the claims they decode are read on (each token is decoded once); parsing a stored
 //! token decodes it without re-verifying (a quarantined delivery was verified on receipt).
 
-use super::{
-    AuthError, Members, Unparsable, check_depth, compact, known_wire_name, misfit, problem,
-};
+use super::body::check_depth;
+use super::canonical::{Members, compact};
+use super::lenient::{self, Id};
+use super::{AuthError, Unparsable, known_wire_name, misfit, problem};
 use crate::config::WixAuth;
 use crate::kind::Kind;
-use crate::lenient::{self, Id};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
 use jsonwebtoken::{Algorithm, Validation, errors::ErrorKind};
 use serde::Deserialize;
@@ -337,8 +337,8 @@ pub(super) fn authenticate(
     Ok(verify(auth, token)?.data)
 }
 
-/// Reads a stored token (verified when it was received) as a change of the Wix `kind`.
-pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
+/// The `data` claim of a stored token (verified when it was received), read without a check.
+pub(super) fn stored_data_claim(body: &[u8]) -> Result<Option<Box<RawValue>>, Unparsable> {
     /// The one claim a stored token is read for.
     #[derive(Deserialize)]
     struct Data {
@@ -350,16 +350,14 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         .trim();
     let claims = jsonwebtoken::dangerous::insecure_decode_claims::<Data>(token)
         .map_err(|_| Unparsable::new("not a JWT with JSON claims"))?;
-    parse_data(kind, claims.data)
+    Ok(claims.data)
 }
 
-/// Reads the `data` claim of a token as a change of the Wix `kind` (a Wix Events kind is read by
-/// [`wix_events`](super::wix_events)).
-pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
-    let original = claimed_delivery(data)?;
-    if super::wix_events::reads(kind) {
-        return super::wix_events::parse(kind, original);
-    }
+/// Reads a decoded delivery ([`claimed_delivery`]) as a change of the Wix Calendar `kind`.
+pub(super) fn parse_participation(
+    kind: Kind,
+    original: Box<RawValue>,
+) -> Result<Change, Unparsable> {
     let typed: Delivery = serde_json::from_str(original.get())
         .map_err(|e| misfit("not a Wix participation delivery", original.get(), &e))?;
     check_kind(kind, &typed)?;
@@ -426,7 +424,7 @@ pub(super) fn parse_data(kind: Kind, data: Option<Box<RawValue>>) -> Result<Chan
 }
 
 /// The delivery a `data` claim holds, as [`delivery`] makes it.
-fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawValue>, Unparsable> {
+pub(super) fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawValue>, Unparsable> {
     let data = data.ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
     let text = match data.get().as_bytes().first() {
         Some(b'"') => serde_json::from_str::<String>(data.get())

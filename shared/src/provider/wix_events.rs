@@ -5,9 +5,9 @@
 //! (`@wix/auto_sdk_events_guests`, `@wix/auto_sdk_events_wix-events-v-2`).
 
 use super::Unparsable;
+use super::lenient::{self, Id};
 use super::wix::{AccountInfo, Identity};
 use crate::kind::{Kind, Provider};
-use crate::lenient::{self, Id};
 use crate::message::{
     Change, EventStatus, EventView, ParticipationView, PersonView, Status, full_name, rfc3339_utc,
 };

@@ -6,6 +6,7 @@ pub mod sqlite;
 #[cfg(feature = "sqs")]
 pub mod sqs;
 
+use crate::config::NotConfigured;
 use crate::message::Message;
 use crate::quarantine::QuarantineRecord;
 use std::future::Future;
@@ -14,11 +15,8 @@ use std::future::Future;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueueError {
     /// The queue's address is not configured.
-    #[error("{var} is not configured")]
-    NotConfigured {
-        /// The environment variable to set.
-        var: &'static str,
-    },
+    #[error(transparent)]
+    NotConfigured(#[from] NotConfigured),
     /// The queue could not be reached or refused the operation.
     #[error("{0}")]
     Unavailable(String),

@@ -5,6 +5,7 @@
 //! SQS-speaking server.
 
 use super::{Inbox, Lane, Published, Queue, QueueError, Received};
+use crate::config::NotConfigured;
 use crate::message::Message;
 use crate::quarantine::QuarantineRecord;
 use aws_sdk_sqs::Client;
@@ -42,12 +43,17 @@ impl SqsQueue {
 
     fn url(&self, lane: Lane) -> Result<&str, QueueError> {
         match lane {
-            Lane::Messages => self
-                .messages
-                .as_deref()
-                .ok_or(QueueError::NotConfigured { var: "QUEUE_URL" }),
-            Lane::Quarantine => self.quarantine.as_deref().ok_or(QueueError::NotConfigured {
-                var: "QUARANTINE_QUEUE_URL",
+            Lane::Messages => self.messages.as_deref().ok_or_else(|| {
+                QueueError::NotConfigured(NotConfigured {
+                    var: "QUEUE_URL",
+                    why: "the variable is not set".into(),
+                })
+            }),
+            Lane::Quarantine => self.quarantine.as_deref().ok_or_else(|| {
+                QueueError::NotConfigured(NotConfigured {
+                    var: "QUARANTINE_QUEUE_URL",
+                    why: "the variable is not set".into(),
+                })
             }),
         }
     }

@@ -7,6 +7,7 @@ mod common;
 mod consumer;
 mod dedup_scope;
 mod fuzz;
+mod modules;
 mod nesting;
 mod pipeline;
 mod providers;

@@ -2,7 +2,8 @@
 //! the expected normalized values.
 
 use crate::common::*;
-use rollcall::message::{Message, Payload, Status};
+use rollcall::Payload;
+use rollcall::message::{Message, Status};
 use rollcall::provider::parse;
 use rollcall::{Kind, Provider};
 use time::OffsetDateTime;

@@ -4,7 +4,8 @@
 //! know.
 
 use crate::common::*;
-use rollcall::message::{EventStatus, Message, Payload, Received, Status};
+use rollcall::Payload;
+use rollcall::message::{EventStatus, Message, Received, Status};
 use rollcall::provider::parse;
 use rollcall::{Kind, Provider};
 use serde_json::{Value, json};

@@ -159,8 +159,8 @@ fn the_token_age_bound_is_configurable() {
             _ => None,
         });
         match secrets.wix() {
-            Err(AuthError::NotConfigured { var, .. }) => {
-                assert_eq!(var, "WIX_MAX_TOKEN_AGE_SECS", "{bad}")
+            Err(missing) => {
+                assert_eq!(missing.var, "WIX_MAX_TOKEN_AGE_SECS", "{bad}")
             }
             _ => panic!("{bad} accepted"),
         }

@@ -143,7 +143,7 @@ where
             serde_json::from_str(text).map(Some).map_err(|e| {
                 E::custom(format!(
                     "expected a JSON string of the expected shape: {}",
-                    crate::provider::problem(text, &e)
+                    super::problem(text, &e)
                 ))
             })
         }

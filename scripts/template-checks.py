@@ -5,7 +5,7 @@ resolves its environment, and checkov on the template and on its SAM-transformed
 
 Run by scripts/test with the .venv Python (aws-sam-cli installed) and CHECKOV pointing at checkov's own venv.
 The per-kind part (a function and its alarms and outputs for every kind of the registry) is
-functions/tests/template.rs and functions/tests/template_per_kind.rs.
+functions/tests/it/template.rs and functions/tests/it/template_per_kind.rs.
 """
 
 import copy

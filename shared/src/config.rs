@@ -187,8 +187,10 @@ fn only(
 ) -> impl Fn(&str) -> Option<String> {
     move |var| {
         let own = var == provider.secret_var()
-            || (provider == Provider::Wix
-                && [WIX_APP_ID_VAR, WIX_MAX_TOKEN_AGE_VAR].contains(&var));
+            || match provider {
+                Provider::Wix => [WIX_APP_ID_VAR, WIX_MAX_TOKEN_AGE_VAR].contains(&var),
+                Provider::Omerlo | Provider::MightyNetworks => false,
+            };
         own.then(|| lookup(var)).flatten()
     }
 }
@@ -239,7 +241,13 @@ impl Secrets {
     pub(crate) fn api_keys(&self, provider: Provider) -> Result<&ApiKeys, NotConfigured> {
         match provider {
             Provider::Omerlo => self.omerlo.as_ref(),
-            _ => self.mighty_networks.as_ref(),
+            Provider::MightyNetworks => self.mighty_networks.as_ref(),
+            Provider::Wix => {
+                return Err(AuthError::NotConfigured {
+                    var: provider.secret_var(),
+                    why: "Wix deliveries are signed tokens, not API keys".into(),
+                });
+            }
         }
         .map_err(Clone::clone)
     }

@@ -156,10 +156,28 @@ impl Kind {
             .find(|k| k.message_type() == message_type)
     }
 
-    /// Whether a change of this kind deletes its subject (its message `type` ends in `.deleted` or `.removed`).
-    pub fn is_deletion(self) -> bool {
-        let message_type = self.message_type();
-        message_type.ends_with(".deleted") || message_type.ends_with(".removed")
+    /// Whether a change of this kind deletes (or removes) its subject; a canceled event is not deleted.
+    pub const fn is_deletion(self) -> bool {
+        match self {
+            Kind::OmerloParticipantRemoved
+            | Kind::MightyNetworksRsvpDeleted
+            | Kind::WixParticipationDeleted
+            | Kind::WixGuestDeleted
+            | Kind::WixEventDeleted => true,
+            Kind::OmerloEventInvitationCreated
+            | Kind::OmerloParticipantCreated
+            | Kind::MightyNetworksEventCreated
+            | Kind::MightyNetworksEventUpdated
+            | Kind::MightyNetworksRsvpCreated
+            | Kind::MightyNetworksRsvpUpdated
+            | Kind::WixParticipationCreated
+            | Kind::WixParticipationUpdated
+            | Kind::WixGuestCreated
+            | Kind::WixGuestUpdated
+            | Kind::WixEventCreated
+            | Kind::WixEventUpdated
+            | Kind::WixEventCanceled => false,
+        }
     }
 
     /// The kind a Lambda binary name names, if any.
@@ -209,12 +227,21 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
-    fn eighteen_kinds_with_unique_routes_binaries_and_types() {
-        assert_eq!(Kind::ALL.len(), 18);
+    fn kinds_have_unique_routes_binaries_and_types() {
+        let n = Kind::ALL.len();
         let routes: HashSet<_> = Kind::ALL.iter().map(|k| k.route()).collect();
         let bins: HashSet<_> = Kind::ALL.iter().map(|k| k.binary()).collect();
         let types: HashSet<_> = Kind::ALL.iter().map(|k| k.message_type()).collect();
-        assert_eq!((routes.len(), bins.len(), types.len()), (18, 18, 18));
+        assert_eq!((routes.len(), bins.len(), types.len()), (n, n, n));
+    }
+
+    #[test]
+    fn deletions_are_the_deleted_and_removed_types() {
+        for kind in Kind::ALL {
+            let ty = kind.message_type();
+            let by_name = ty.ends_with(".deleted") || ty.ends_with(".removed");
+            assert_eq!(kind.is_deletion(), by_name, "{kind}");
+        }
     }
 
     #[test]

@@ -243,7 +243,7 @@ impl Secrets {
             Provider::Omerlo => self.omerlo.as_ref(),
             Provider::MightyNetworks => self.mighty_networks.as_ref(),
             Provider::Wix => {
-                return Err(AuthError::NotConfigured {
+                return Err(NotConfigured {
                     var: provider.secret_var(),
                     why: "Wix deliveries are signed tokens, not API keys".into(),
                 });

@@ -5,9 +5,9 @@
 
 use super::body::original;
 use super::lenient::{self, Id};
-use super::{Unparsable, misfit, single_header};
+use super::{Unparsable, misfit, not_sent, single_header};
 use crate::config::ApiKeys;
-use crate::kind::Kind;
+use crate::kind::{Action, Entity, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status, full_name};
 use crate::provider::AuthError;
 use http::HeaderMap;
@@ -149,8 +149,15 @@ pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), Au
 pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     let original = original(body)?;
     // One typed parse of the compacted body; the reasons of a failure are worked out on that path only.
+    let sort = match kind.entity() {
+        Entity::Event => Sort::Event,
+        Entity::Rsvp => Sort::Rsvp,
+        Entity::Invitation | Entity::Participant | Entity::Participation | Entity::Guest => {
+            return Err(not_sent(kind));
+        }
+    };
     let explain = |e: serde_json::Error| {
-        misrouted(kind, original.get()).unwrap_or_else(|| {
+        misrouted(kind, sort, original.get()).unwrap_or_else(|| {
             misfit(
                 &format!("not a {} delivery", kind.wire_name()),
                 original.get(),
@@ -158,11 +165,11 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
             )
         })
     };
-    if !is_rsvp_kind(kind) {
+    if sort == Sort::Event {
         let delivery: Delivery<Event> = serde_json::from_str(original.get()).map_err(explain)?;
         let event = &delivery.payload;
         if event.is_rsvp {
-            return Err(wrong_route(kind, true));
+            return Err(wrong_route(kind, Sort::Rsvp));
         }
         return Ok(Change {
             id: delivery.event_id.0.clone(),
@@ -187,10 +194,9 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
 
     let delivery: Delivery<Rsvp> = serde_json::from_str(original.get()).map_err(explain)?;
     let rsvp = &delivery.payload;
-    let status = if kind == Kind::MightyNetworksRsvpDeleted {
-        Some(Status::Cancelled)
-    } else {
-        match rsvp
+    let status = match kind.action() {
+        Action::Removed | Action::Deleted | Action::Canceled => Some(Status::Cancelled),
+        Action::Created | Action::Updated => match rsvp
             .status
             .as_deref()
             .map(str::to_ascii_lowercase)
@@ -200,7 +206,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
             Some("maybe") => Some(Status::Maybe),
             Some("no") => Some(Status::NotGoing),
             _ => None,
-        }
+        },
     };
     Ok(Change {
         id: delivery.event_id.0.clone(),
@@ -230,33 +236,36 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     })
 }
 
-/// Why a delivery does not belong on `kind`'s route: an RSVP (its payload has an `event` object) on an event
-/// route, or an event on an RSVP route; `None` when it is of the right sort.
-fn misrouted(kind: Kind, body: &str) -> Option<Unparsable> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    let payload = value.get("payload").filter(|p| p.is_object())?;
-    let looks_like_rsvp = payload.get("event").is_some_and(|e| e.is_object());
-    (looks_like_rsvp != is_rsvp_kind(kind)).then(|| wrong_route(kind, looks_like_rsvp))
+/// The two sorts of Mighty Networks payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Event,
+    Rsvp,
 }
 
-/// The reason for an RSVP (`rsvp`) or an event delivered to the route of `kind`, the other sort.
-fn wrong_route(kind: Kind, rsvp: bool) -> Unparsable {
+/// Why a delivery does not belong on `kind`'s route (of the `expected` sort): an RSVP (its payload has an
+/// `event` object) on an event route, or an event on an RSVP route; `None` when it is of the right sort.
+fn misrouted(kind: Kind, expected: Sort, body: &str) -> Option<Unparsable> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let payload = value.get("payload").filter(|p| p.is_object())?;
+    let found = if payload.get("event").is_some_and(|e| e.is_object()) {
+        Sort::Rsvp
+    } else {
+        Sort::Event
+    };
+    (found != expected).then(|| wrong_route(kind, found))
+}
+
+/// The reason for a payload of the sort `found` delivered to the route of `kind`, of the other sort.
+fn wrong_route(kind: Kind, found: Sort) -> Unparsable {
     Unparsable::new(format!(
         "the payload is {} delivered to the route of `{}`",
-        if rsvp {
-            "an RSVP"
-        } else {
-            "an event, not an RSVP,"
+        match found {
+            Sort::Rsvp => "an RSVP",
+            Sort::Event => "an event, not an RSVP,",
         },
         kind.wire_name()
     ))
-}
-
-fn is_rsvp_kind(kind: Kind) -> bool {
-    !matches!(
-        kind,
-        Kind::MightyNetworksEventCreated | Kind::MightyNetworksEventUpdated
-    )
 }
 
 fn is_object<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
@@ -294,6 +303,12 @@ mod tests {
 
     const EVENT: &str = include_str!("../../tests/fixtures/mighty-networks-event-created.json");
     const RSVP: &str = include_str!("../../tests/fixtures/mighty-networks-rsvp-created.json");
+
+    #[test]
+    fn a_kind_of_another_provider_is_not_read_as_ours() {
+        let error = parse(Kind::WixGuestCreated, RSVP.as_bytes()).unwrap_err();
+        assert!(error.0.contains("no reader for"), "{error}");
+    }
 
     #[test]
     fn each_sort_of_payload_parses_on_its_own_routes() {

@@ -16,7 +16,7 @@ pub use body::MAX_DEPTH;
 pub(crate) use reason::{misfit, problem};
 
 use crate::config::{NotConfigured, Secrets};
-use crate::kind::{Kind, Provider};
+use crate::kind::{Entity, Kind, Provider};
 use crate::message::Change;
 use http::HeaderMap;
 use serde_json::value::RawValue;
@@ -100,11 +100,23 @@ pub fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
 /// ([`wix::claimed_delivery`]); Calendar participations are typed by [`wix`], Wix Events by [`wix_events`].
 fn parse_wix(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
     let original = wix::claimed_delivery(data)?;
-    if wix_events::reads(kind) {
-        wix_events::parse(kind, original)
-    } else {
-        wix::parse_participation(kind, original)
+    match kind.entity() {
+        Entity::Participation => wix::parse_participation(kind, original),
+        Entity::Guest => wix_events::parse_guest(kind, original),
+        Entity::Event => wix_events::parse_event(kind, original),
+        Entity::Invitation | Entity::Participant | Entity::Rsvp => Err(not_sent(kind)),
     }
+}
+
+/// The reason for a kind its provider's reader does not read: a registry row whose entity that provider does
+/// not send. Dispatch is by provider, so only such a row reaches it (and a test of every kind would show it).
+pub(crate) fn not_sent(kind: Kind) -> Unparsable {
+    Unparsable::new(format!(
+        "{:?} does not send a `{}`: no reader for `{}`",
+        kind.provider(),
+        kind.entity().name(),
+        kind.message_type()
+    ))
 }
 
 /// `value` when it is the wire name of a kind of the registry (the only text of a delivery a reason may repeat).

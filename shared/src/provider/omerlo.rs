@@ -5,15 +5,16 @@
 use super::body::original;
 use super::canonical::{is_canonical, write_canonical};
 use super::lenient::{self, Id};
-use super::{Unparsable, known_wire_name, misfit, single_header};
+use super::{Unparsable, known_wire_name, misfit, not_sent, single_header};
 use crate::config::ApiKeys;
-use crate::kind::Kind;
+use crate::kind::{Action, Entity, Kind};
 use crate::message::{
     Change, EventView, ParticipationView, PersonView, Status, full_name, uuid_v5,
 };
 use crate::provider::AuthError;
 use http::HeaderMap;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// The namespace of Omerlo message ids (UUIDv5). Never change it: ids would stop matching retries.
 const ID_NAMESPACE: uuid::Uuid = uuid::uuid!("8aff060b-518d-4918-a2d2-fb50099d5460");
@@ -211,32 +212,50 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     let text = original.get();
     let id = message_id(kind, text)?;
 
-    if kind == Kind::OmerloEventInvitationCreated {
-        let delivery: Delivery<InvitationData> = typed(kind, text)?;
-        let InvitationData { event, invitation } = delivery.data;
-        return Ok(Change {
-            id,
-            source: source(event.as_ref(), None)?,
-            subject: format!("invitation/{}", invitation.id),
-            time: invitation.inserted_at.clone(),
-            event: event.as_ref().map(event_view),
-            person: Some(PersonView {
-                email: invitation.email.clone(),
-                ..PersonView::default()
-            }),
-            participation: Some(ParticipationView {
-                id: Some(invitation.id.0.clone()),
-                status: Some(Status::Invited),
-                party_size: None,
-                waitlisted: None,
-            }),
-            sequence: None,
-            changed_at: invitation.inserted_at,
-            anonymize_request: None,
-            original,
-        });
+    match kind.entity() {
+        Entity::Invitation => invitation_change(kind, id, original),
+        Entity::Participant => participant_change(kind, id, original),
+        Entity::Event | Entity::Rsvp | Entity::Participation | Entity::Guest => Err(not_sent(kind)),
     }
+}
 
+fn invitation_change(
+    kind: Kind,
+    id: String,
+    original: Box<RawValue>,
+) -> Result<Change, Unparsable> {
+    let text = original.get();
+    let delivery: Delivery<InvitationData> = typed(kind, text)?;
+    let InvitationData { event, invitation } = delivery.data;
+    Ok(Change {
+        id,
+        source: source(event.as_ref(), None)?,
+        subject: format!("invitation/{}", invitation.id),
+        time: invitation.inserted_at.clone(),
+        event: event.as_ref().map(event_view),
+        person: Some(PersonView {
+            email: invitation.email.clone(),
+            ..PersonView::default()
+        }),
+        participation: Some(ParticipationView {
+            id: Some(invitation.id.0.clone()),
+            status: Some(Status::Invited),
+            party_size: None,
+            waitlisted: None,
+        }),
+        sequence: None,
+        changed_at: invitation.inserted_at,
+        anonymize_request: None,
+        original,
+    })
+}
+
+fn participant_change(
+    kind: Kind,
+    id: String,
+    original: Box<RawValue>,
+) -> Result<Change, Unparsable> {
+    let text = original.get();
     let delivery: Delivery<ParticipantData> = typed(kind, text)?;
     let ParticipantData {
         event,
@@ -256,10 +275,9 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         person: Some(person_view(person.as_ref(), &participant)),
         participation: Some(ParticipationView {
             id: Some(participant.id.0.clone()),
-            status: Some(if kind == Kind::OmerloParticipantRemoved {
-                Status::Cancelled
-            } else {
-                Status::Going
+            status: Some(match kind.action() {
+                Action::Removed | Action::Deleted | Action::Canceled => Status::Cancelled,
+                Action::Created | Action::Updated => Status::Going,
             }),
             party_size: None,
             waitlisted: None,

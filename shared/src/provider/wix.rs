@@ -10,7 +10,7 @@ use super::canonical::{Members, compact};
 use super::lenient::{self, Id};
 use super::{AuthError, Unparsable, known_wire_name, misfit, problem};
 use crate::config::WixAuth;
-use crate::kind::Kind;
+use crate::kind::{Action, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
 use jsonwebtoken::{Algorithm, Validation, errors::ErrorKind};
 use serde::Deserialize;
@@ -363,15 +363,13 @@ pub(super) fn parse_participation(
     check_kind(kind, &typed)?;
     let event = &typed.data;
     let entity = event.entity();
-    let deleted = kind == Kind::WixParticipationDeleted;
-    let status = if deleted {
-        Some(Status::Cancelled)
-    } else {
-        match entity.and_then(|e| e.status.as_deref()) {
+    let status = match kind.action() {
+        Action::Removed | Action::Deleted | Action::Canceled => Some(Status::Cancelled),
+        Action::Created | Action::Updated => match entity.and_then(|e| e.status.as_deref()) {
             Some("CONFIRMED") | None => Some(Status::Going),
             Some("PENDING_CONFIRMATION") => Some(Status::Pending),
             Some(_) => None,
-        }
+        },
     };
     let sequence = match &event.entity_event_sequence {
         Some(seq) => Some(

@@ -7,7 +7,7 @@
 use super::Unparsable;
 use super::lenient::{self, Id};
 use super::wix::{AccountInfo, Identity};
-use crate::kind::{Kind, Provider};
+use crate::kind::{Action, Kind};
 use crate::message::{
     Change, EventStatus, EventView, ParticipationView, PersonView, Status, full_name, rfc3339_utc,
 };
@@ -425,22 +425,18 @@ pub struct EventCanceled {
     pub has_guests: Option<bool>,
 }
 
-/// Whether `kind` is a Wix Events kind, read here: its `eventType` is of the Wix Events app.
-pub(super) fn reads(kind: Kind) -> bool {
-    kind.provider() == Provider::Wix && kind.wire_name().starts_with("wix.events.")
+/// Reads a decoded Wix delivery (`original`) as a change of the Wix Events guest `kind`.
+pub(super) fn parse_guest(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    let delivery: GuestDelivery = typed(original.get(), "guest")?;
+    check_kind(kind, &delivery, &[GUEST_FQDN])?;
+    Ok(guest_change(kind, &delivery, original))
 }
 
-/// Reads a decoded Wix delivery (`original`) as a change of the Wix Events `kind`.
-pub(super) fn parse(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
-    if kind.wire_name().starts_with(GUEST_FQDN) {
-        let delivery: GuestDelivery = typed(original.get(), "guest")?;
-        check_kind(kind, &delivery, &[GUEST_FQDN])?;
-        Ok(guest_change(kind, &delivery, original))
-    } else {
-        let delivery: EventDelivery = typed(original.get(), "event")?;
-        check_kind(kind, &delivery, &EVENT_FQDNS)?;
-        Ok(event_change(kind, &delivery, original))
-    }
+/// Reads a decoded Wix delivery (`original`) as a change of the Wix Events event `kind`.
+pub(super) fn parse_event(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    let delivery: EventDelivery = typed(original.get(), "event")?;
+    check_kind(kind, &delivery, &EVENT_FQDNS)?;
+    Ok(event_change(kind, &delivery, original))
 }
 
 /// The typed delivery; a failure names the field and what was expected of it, never a value of the body.
@@ -509,15 +505,14 @@ fn guest_change(kind: Kind, delivery: &GuestDelivery, original: Box<RawValue>) -
     let event = &delivery.data;
     let guest = event.entity();
     let attendance = guest.and_then(|g| g.attendance_status.as_deref());
-    let (status, waitlisted) = if kind == Kind::WixGuestDeleted {
-        (Some(Status::Cancelled), None)
-    } else {
-        match attendance {
+    let (status, waitlisted) = match kind.action() {
+        Action::Removed | Action::Deleted | Action::Canceled => (Some(Status::Cancelled), None),
+        Action::Created | Action::Updated => match attendance {
             Some("ATTENDING") => (Some(Status::Going), Some(false)),
             Some("NOT_ATTENDING") => (Some(Status::NotGoing), Some(false)),
             Some("IN_WAITLIST") => (Some(Status::Pending), Some(true)),
             _ => (None, None),
-        }
+        },
     };
     let person = guest
         .filter(|g| g.guest_details.is_some() || g.contact_id.is_some())
@@ -573,10 +568,10 @@ fn event_change(kind: Kind, delivery: &EventDelivery, original: Box<RawValue>) -
     let event = &delivery.data;
     let entity = event.entity();
     let canceled = event.action();
-    let status = match kind {
-        Kind::WixEventCanceled => Some(EventStatus::Cancelled),
-        Kind::WixEventDeleted => Some(EventStatus::Deleted),
-        _ => match entity.and_then(|e| e.status.as_deref()) {
+    let status = match kind.action() {
+        Action::Canceled => Some(EventStatus::Cancelled),
+        Action::Removed | Action::Deleted => Some(EventStatus::Deleted),
+        Action::Created | Action::Updated => match entity.and_then(|e| e.status.as_deref()) {
             Some("UPCOMING") => Some(EventStatus::Scheduled),
             Some("STARTED") => Some(EventStatus::Started),
             Some("ENDED") => Some(EventStatus::Ended),

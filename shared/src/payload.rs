@@ -3,7 +3,8 @@
 
 use crate::kind::Kind;
 use crate::message::Message;
-use crate::provider::{mighty_networks, omerlo, wix, wix_events};
+use crate::provider::wix::{calendar, events};
+use crate::provider::{mighty_networks, omerlo};
 
 impl Message {
     /// The typed view of `data.original` for this message's kind.
@@ -33,25 +34,25 @@ pub enum Payload {
     /// Mighty Networks `RsvpDeleted`.
     MightyNetworksRsvpDeleted(mighty_networks::Delivery<mighty_networks::Rsvp>),
     /// Wix participation created.
-    WixParticipationCreated(wix::Delivery),
+    WixParticipationCreated(calendar::ParticipationDelivery),
     /// Wix participation updated.
-    WixParticipationUpdated(wix::Delivery),
+    WixParticipationUpdated(calendar::ParticipationDelivery),
     /// Wix participation deleted.
-    WixParticipationDeleted(wix::Delivery),
+    WixParticipationDeleted(calendar::ParticipationDelivery),
     /// Wix Events guest created.
-    WixGuestCreated(wix_events::GuestDelivery),
+    WixGuestCreated(events::GuestDelivery),
     /// Wix Events guest updated.
-    WixGuestUpdated(wix_events::GuestDelivery),
+    WixGuestUpdated(events::GuestDelivery),
     /// Wix Events guest deleted.
-    WixGuestDeleted(wix_events::GuestDelivery),
+    WixGuestDeleted(events::GuestDelivery),
     /// Wix Events event created.
-    WixEventCreated(wix_events::EventDelivery),
+    WixEventCreated(events::EventDelivery),
     /// Wix Events event updated.
-    WixEventUpdated(wix_events::EventDelivery),
+    WixEventUpdated(events::EventDelivery),
     /// Wix Events event canceled.
-    WixEventCanceled(wix_events::EventDelivery),
+    WixEventCanceled(events::EventDelivery),
     /// Wix Events event deleted.
-    WixEventDeleted(wix_events::EventDelivery),
+    WixEventDeleted(events::EventDelivery),
 }
 
 impl Payload {

@@ -1,7 +1,7 @@
 //! The three providers: each module holds its payload types, its authentication and its mapping of a delivery
-//! to a [`Change`] (Wix in two: [`wix`] authenticates and decodes every Wix delivery and reads the Calendar
-//! participations, [`wix_events`] reads the Wix Events guests and events). This module dispatches on the kind
-//! and holds what the providers share.
+//! to a [`Change`] (Wix in a folder: [`wix`] authenticates and decodes every Wix delivery, [`wix::calendar`]
+//! reads the Calendar participations, [`wix::events`] the Wix Events guests and events). This module dispatches
+//! on the kind and holds what the providers share.
 
 mod body;
 pub(crate) mod canonical;
@@ -10,7 +10,6 @@ pub mod mighty_networks;
 pub mod omerlo;
 mod reason;
 pub mod wix;
-pub mod wix_events;
 
 pub use body::MAX_DEPTH;
 pub(crate) use reason::{misfit, problem};
@@ -97,13 +96,13 @@ pub fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
 }
 
 /// Reads the `data` claim of a Wix token as a change of `kind`: both Wix families share the envelope
-/// ([`wix::claimed_delivery`]); Calendar participations are typed by [`wix`], Wix Events by [`wix_events`].
+/// ([`wix::claimed_delivery`]); each entity is typed by its own module.
 fn parse_wix(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
     let original = wix::claimed_delivery(data)?;
     match kind.entity() {
-        Entity::Participation => wix::parse_participation(kind, original),
-        Entity::Guest => wix_events::parse_guest(kind, original),
-        Entity::Event => wix_events::parse_event(kind, original),
+        Entity::Participation => wix::calendar::parse(kind, original),
+        Entity::Guest => wix::events::parse_guest(kind, original),
+        Entity::Event => wix::events::parse_event(kind, original),
         Entity::Invitation | Entity::Participant | Entity::Rsvp => Err(not_sent(kind)),
     }
 }

@@ -1,32 +1,38 @@
-//! Wix webhooks, and Wix Calendar participations v3: participation created, updated, deleted (the Wix Events
-//! kinds are read in [`wix_events`](super::wix_events), from the delivery decoded here). The body is a JWT signed
-//! with the app's RSA key (RS256); its `data` claim is a JSON string holding `{eventType, instanceId, data,
-//! identity, accountInfo?}`, whose `data` and `identity` are JSON strings again. Signature checks work on the
-//! raw token as received, and the claims they decode are read on (each token is decoded once); parsing a stored
-//! token decodes it without re-verifying (a quarantined delivery was verified on receipt).
+//! Wix webhooks: every Wix delivery is a JWT signed with the app's RSA key (RS256), whose `data` claim is a JSON
+//! string holding `{eventType, instanceId, data, identity, accountInfo?}`, and whose `data` and `identity` are
+//! JSON strings again. This module verifies the token and decodes the delivery, and holds the envelope both Wix
+//! families share; [`calendar`] reads the Wix Calendar participations, [`events`] the Wix Events guests and
+//! events. Signature checks work on the raw token as received, and the claims they decode are read on (each
+//! token is decoded once); parsing a stored token decodes it without re-verifying (a quarantined delivery was
+//! verified on receipt).
+
+pub mod calendar;
+pub mod events;
 
 use super::body::check_depth;
 use super::canonical::{Members, compact};
 use super::lenient::{self, Id};
-use super::{AuthError, Unparsable, known_wire_name, misfit, problem};
+use super::{AuthError, Unparsable, known_wire_name, problem};
 use crate::config::WixAuth;
-use crate::kind::{Action, Kind};
-use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
+use crate::kind::Kind;
 use jsonwebtoken::{Algorithm, Validation, errors::ErrorKind};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// Leeway for `exp` and `nbf`, for clock skew between Wix and AWS.
 const LEEWAY_SECONDS: u64 = 60;
-/// The entity of every Wix kind Rollcall receives.
-const PARTICIPATION_FQDN: &str = "wix.calendar.v3.participation";
 
 /// A Wix delivery as decoded from the JWT, nested JSON strings parsed: the message's `data.original`.
+/// `E` is the entity, `A` the body of an action event.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Delivery {
-    /// E.g. `wix.calendar.v3.participation_created`.
+#[serde(
+    rename_all = "camelCase",
+    bound(deserialize = "E: DeserializeOwned, A: DeserializeOwned")
+)]
+pub struct Delivery<E, A> {
+    /// E.g. `wix.calendar.v3.participation_created`, `wix.events.guests.v1.guest_created`.
     #[serde(default)]
     pub event_type: Option<String>,
     /// The app instance (the tenant).
@@ -38,7 +44,121 @@ pub struct Delivery {
     #[serde(default)]
     pub account_info: Option<AccountInfo>,
     /// The event.
-    pub data: Event,
+    pub data: DomainEvent<E, A>,
+}
+
+/// A Wix domain event about an entity `E`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    bound(deserialize = "E: DeserializeOwned, A: DeserializeOwned")
+)]
+pub struct DomainEvent<E, A> {
+    /// The event id, unique: the de-duplication key.
+    pub id: Id,
+    /// The entity's kind, e.g. `wix.calendar.v3.participation`, `wix.events.guests.v1.guest`.
+    #[serde(default)]
+    pub entity_fqdn: Option<String>,
+    /// `created`, `updated`, `deleted` or `canceled`.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// The entity that changed.
+    pub entity_id: Id,
+    /// When it changed.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub event_time: Option<String>,
+    /// Whether a privacy (erasure) request caused the change.
+    #[serde(default)]
+    pub triggered_by_anonymize_request: Option<bool>,
+    /// The action that caused the change, if given.
+    #[serde(default)]
+    pub originated_from: Option<String>,
+    /// Per-entity order: a later change has a higher number.
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub entity_event_sequence: Option<Id>,
+    /// Body of a creation.
+    #[serde(default)]
+    pub created_event: Option<CreatedEvent<E>>,
+    /// Body of an update.
+    #[serde(default)]
+    pub updated_event: Option<UpdatedEvent<E>>,
+    /// Body of a deletion.
+    #[serde(default)]
+    pub deleted_event: Option<DeletedEvent<E>>,
+    /// Body of an action (event canceled).
+    #[serde(default)]
+    pub action_event: Option<ActionEvent<A>>,
+}
+
+/// `createdEvent`: the new entity (as an object, or as a JSON string in `entityAsJson`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "E: DeserializeOwned"))]
+pub struct CreatedEvent<E> {
+    /// The entity.
+    #[serde(default, alias = "entityAsJson", deserialize_with = "lenient::nested")]
+    pub entity: Option<E>,
+}
+
+/// `updatedEvent`: the entity as it is now.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "E: DeserializeOwned"))]
+pub struct UpdatedEvent<E> {
+    /// The entity.
+    #[serde(
+        default,
+        alias = "currentEntityAsJson",
+        deserialize_with = "lenient::nested"
+    )]
+    pub current_entity: Option<E>,
+    /// Which fields changed.
+    #[serde(default)]
+    pub modified_fields: Option<Value>,
+}
+
+/// `deletedEvent`: the entity as it was, when Wix sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "E: DeserializeOwned"))]
+pub struct DeletedEvent<E> {
+    /// The entity.
+    #[serde(
+        default,
+        alias = "deletedEntityAsJson",
+        deserialize_with = "lenient::nested"
+    )]
+    pub deleted_entity: Option<E>,
+}
+
+/// `actionEvent`: the body of an action.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "A: DeserializeOwned"))]
+pub struct ActionEvent<A> {
+    /// The body.
+    #[serde(default, alias = "bodyAsJson", deserialize_with = "lenient::nested")]
+    pub body: Option<A>,
+}
+
+impl<E, A> DomainEvent<E, A> {
+    /// The entity this event carries, whichever body it is in.
+    pub fn entity(&self) -> Option<&E> {
+        self.created_event
+            .as_ref()
+            .and_then(|c| c.entity.as_ref())
+            .or_else(|| {
+                self.updated_event
+                    .as_ref()
+                    .and_then(|u| u.current_entity.as_ref())
+            })
+            .or_else(|| {
+                self.deleted_event
+                    .as_ref()
+                    .and_then(|d| d.deleted_entity.as_ref())
+            })
+    }
+
+    /// The body of the action event, if any.
+    pub fn action(&self) -> Option<&A> {
+        self.action_event.as_ref().and_then(|a| a.body.as_ref())
+    }
 }
 
 /// Who caused a change.
@@ -75,154 +195,6 @@ pub struct AccountInfo {
     /// The site.
     #[serde(default)]
     pub site_id: Option<String>,
-}
-
-/// A Wix domain event.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    /// The event id, unique: the de-duplication key.
-    pub id: Id,
-    /// `wix.calendar.v3.participation`.
-    #[serde(default)]
-    pub entity_fqdn: Option<String>,
-    /// `created`, `updated` or `deleted`.
-    #[serde(default)]
-    pub slug: Option<String>,
-    /// The participation that changed.
-    pub entity_id: Id,
-    /// When it changed.
-    #[serde(default, deserialize_with = "lenient::opt_text")]
-    pub event_time: Option<String>,
-    /// Whether a privacy (erasure) request caused the change.
-    #[serde(default)]
-    pub triggered_by_anonymize_request: Option<bool>,
-    /// The action that caused the change, if given.
-    #[serde(default)]
-    pub originated_from: Option<String>,
-    /// Per-entity order: a later change has a higher number.
-    #[serde(default, deserialize_with = "lenient::opt_id")]
-    pub entity_event_sequence: Option<Id>,
-    /// Body of a creation.
-    #[serde(default)]
-    pub created_event: Option<CreatedEvent>,
-    /// Body of an update.
-    #[serde(default)]
-    pub updated_event: Option<UpdatedEvent>,
-    /// Body of a deletion.
-    #[serde(default)]
-    pub deleted_event: Option<DeletedEvent>,
-}
-
-/// `createdEvent`: the new entity (as an object, or as a JSON string in `entityAsJson`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedEvent {
-    /// The entity.
-    #[serde(default, alias = "entityAsJson", deserialize_with = "lenient::nested")]
-    pub entity: Option<Participation>,
-}
-
-/// `updatedEvent`: the entity as it is now.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UpdatedEvent {
-    /// The entity.
-    #[serde(
-        default,
-        alias = "currentEntityAsJson",
-        deserialize_with = "lenient::nested"
-    )]
-    pub current_entity: Option<Participation>,
-    /// Which fields changed.
-    #[serde(default)]
-    pub modified_fields: Option<Value>,
-}
-
-/// `deletedEvent`: the entity as it was, when Wix sends it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeletedEvent {
-    /// The entity.
-    #[serde(
-        default,
-        alias = "deletedEntityAsJson",
-        deserialize_with = "lenient::nested"
-    )]
-    pub deleted_entity: Option<Participation>,
-}
-
-/// A participation in a Wix calendar event or schedule.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Participation {
-    /// Participation id.
-    #[serde(default, deserialize_with = "lenient::opt_id")]
-    pub id: Option<Id>,
-    /// External id.
-    #[serde(default)]
-    pub external_id: Option<String>,
-    /// Who takes part.
-    #[serde(default)]
-    pub participant: Option<Participant>,
-    /// How many people (1–1000).
-    #[serde(default, deserialize_with = "lenient::opt_id")]
-    pub party_size: Option<Id>,
-    /// `CONFIRMED` or `PENDING_CONFIRMATION`.
-    #[serde(default)]
-    pub status: Option<String>,
-    /// The event, when the participation is in one event.
-    #[serde(default)]
-    pub event_id: Option<String>,
-    /// The schedule, when the participation is in every event of a schedule.
-    #[serde(default)]
-    pub schedule_id: Option<String>,
-    /// Revision, incremented on each update.
-    #[serde(default, deserialize_with = "lenient::opt_id")]
-    pub revision: Option<Id>,
-    /// Creation time.
-    #[serde(default)]
-    pub created_date: Option<String>,
-    /// Last update.
-    #[serde(default)]
-    pub updated_date: Option<String>,
-}
-
-/// A participant.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Participant {
-    /// Name.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Phone number.
-    #[serde(default)]
-    pub phone: Option<String>,
-    /// E-mail address.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// The Wix contact.
-    #[serde(default)]
-    pub contact_id: Option<String>,
-}
-
-impl Event {
-    /// The entity this event carries, whichever body it is in.
-    pub fn entity(&self) -> Option<&Participation> {
-        self.created_event
-            .as_ref()
-            .and_then(|c| c.entity.as_ref())
-            .or_else(|| {
-                self.updated_event
-                    .as_ref()
-                    .and_then(|u| u.current_entity.as_ref())
-            })
-            .or_else(|| {
-                self.deleted_event
-                    .as_ref()
-                    .and_then(|d| d.deleted_entity.as_ref())
-            })
-    }
 }
 
 /// The issuer Wix names in its tokens (`iss`), when it names one.
@@ -272,7 +244,7 @@ impl Audience {
 
 /// Verifies a Wix token: RS256 signed by one of the app's keys, no critical header parameter (Rollcall
 /// understands none), `iss` `wix.com` when present, `aud` naming a configured app id when any is configured,
-/// `exp`/`nbf` when present (with [`LEEWAY_SECONDS`]), and `iat` no older than the configured maximum age. A
+/// `exp`/`nbf` when present (with a minute of leeway for clock skew), and `iat` no older than the configured maximum age. A
 /// token without `iat` is accepted with a warning: its age cannot be told. Every Wix kind goes through here.
 pub fn verify(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
     let mut validation = Validation::new(Algorithm::RS256);
@@ -353,74 +325,6 @@ pub(super) fn stored_data_claim(body: &[u8]) -> Result<Option<Box<RawValue>>, Un
     Ok(claims.data)
 }
 
-/// Reads a decoded delivery ([`claimed_delivery`]) as a change of the Wix Calendar `kind`.
-pub(super) fn parse_participation(
-    kind: Kind,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
-    let typed: Delivery = serde_json::from_str(original.get())
-        .map_err(|e| misfit("not a Wix participation delivery", original.get(), &e))?;
-    check_kind(kind, &typed)?;
-    let event = &typed.data;
-    let entity = event.entity();
-    let status = match kind.action() {
-        Action::Removed | Action::Deleted | Action::Canceled => Some(Status::Cancelled),
-        Action::Created | Action::Updated => match entity.and_then(|e| e.status.as_deref()) {
-            Some("CONFIRMED") | None => Some(Status::Going),
-            Some("PENDING_CONFIRMATION") => Some(Status::Pending),
-            Some(_) => None,
-        },
-    };
-    let sequence = match &event.entity_event_sequence {
-        Some(seq) => Some(
-            seq.as_str()
-                .parse::<u64>()
-                .map_err(|_| Unparsable::new("entityEventSequence is not a whole number"))?,
-        ),
-        None => None,
-    };
-    Ok(Change {
-        id: event.id.0.clone(),
-        source: format!("/wix/instances/{}", typed.instance_id),
-        subject: format!("participation/{}", event.entity_id),
-        time: event.event_time.clone(),
-        event: entity
-            .and_then(|e| e.event_id.clone().or_else(|| e.schedule_id.clone()))
-            .map(|id| EventView {
-                id: Some(id),
-                ..EventView::default()
-            }),
-        person: entity
-            .and_then(|e| e.participant.as_ref())
-            .map(|p| PersonView {
-                id: p.contact_id.clone(),
-                name: p.name.clone(),
-                email: p.email.clone(),
-                phone: p.phone.clone(),
-            }),
-        participation: Some(ParticipationView {
-            id: Some(
-                entity
-                    .and_then(|e| e.id.as_ref())
-                    .unwrap_or(&event.entity_id)
-                    .0
-                    .clone(),
-            ),
-            status,
-            party_size: entity
-                .and_then(|e| e.party_size.as_ref())
-                .and_then(|n| n.as_str().parse().ok()),
-            waitlisted: None,
-        }),
-        sequence,
-        changed_at: entity
-            .and_then(|e| e.updated_date.clone())
-            .or_else(|| event.event_time.clone()),
-        anonymize_request: event.triggered_by_anonymize_request,
-        original,
-    })
-}
-
 /// The delivery a `data` claim holds, as [`delivery`] makes it.
 pub(super) fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawValue>, Unparsable> {
     let data = data.ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
@@ -482,13 +386,22 @@ fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
     Ok(original)
 }
 
-fn check_kind(kind: Kind, delivery: &Delivery) -> Result<(), Unparsable> {
+/// Checks that a delivery is of `kind`: by its `eventType`, or when absent by its entity (one of `fqdns`) and
+/// slug.
+fn check_kind<E, A>(
+    kind: Kind,
+    delivery: &Delivery<E, A>,
+    fqdns: &[&str],
+) -> Result<(), Unparsable> {
     let event = &delivery.data;
     let expected_slug = kind.wire_name().rsplit('_').next().unwrap_or_default();
     let matches = match delivery.event_type.as_deref() {
         Some(event_type) => event_type == kind.wire_name(),
         None => {
-            event.entity_fqdn.as_deref() == Some(PARTICIPATION_FQDN)
+            event
+                .entity_fqdn
+                .as_deref()
+                .is_some_and(|fqdn| fqdns.contains(&fqdn))
                 && event.slug.as_deref() == Some(expected_slug)
         }
     };

@@ -1,16 +1,16 @@
 //! Wix Events webhooks: guest created, updated, deleted (entity `wix.events.guests.v1.guest`) and event created,
 //! updated, canceled, deleted (entity `wix.events.v3.event`). They come in the same signed JWT as the Wix
-//! Calendar participations, verified and decoded by [`wix`](super::wix) with the same key: this module only types
+//! Calendar participations, verified and decoded by [`wix`](super) with the same key: this module only types
 //! the decoded delivery and maps it. Field names are the REST names of Wix's own SDK types
 //! (`@wix/auto_sdk_events_guests`, `@wix/auto_sdk_events_wix-events-v-2`).
 
-use super::Unparsable;
-use super::lenient::{self, Id};
-use super::wix::{AccountInfo, Identity};
+use super::{Delivery, check_kind};
 use crate::kind::{Action, Kind};
 use crate::message::{
     Change, EventStatus, EventView, ParticipationView, PersonView, Status, full_name, rfc3339_utc,
 };
+use crate::provider::Unparsable;
+use crate::provider::lenient::{self, Id};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::value::RawValue;
@@ -25,140 +25,6 @@ pub type GuestDelivery = Delivery<Guest, IgnoredAny>;
 /// A Wix Events event delivery (event created, updated, canceled, deleted); a cancellation's `actionEvent.body`
 /// is [`EventCanceled`].
 pub type EventDelivery = Delivery<Event, EventCanceled>;
-
-/// A Wix Events delivery as decoded from the JWT, nested JSON strings parsed: the message's `data.original`.
-/// `E` is the entity, `A` the body of an action event.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    bound(deserialize = "E: DeserializeOwned, A: DeserializeOwned")
-)]
-pub struct Delivery<E, A> {
-    /// E.g. `wix.events.guests.v1.guest_created`.
-    #[serde(default)]
-    pub event_type: Option<String>,
-    /// The app instance (the tenant).
-    pub instance_id: Id,
-    /// Who caused the change.
-    #[serde(default)]
-    pub identity: Option<Identity>,
-    /// The Wix account and site.
-    #[serde(default)]
-    pub account_info: Option<AccountInfo>,
-    /// The event.
-    pub data: DomainEvent<E, A>,
-}
-
-/// A Wix domain event about an entity `E`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    bound(deserialize = "E: DeserializeOwned, A: DeserializeOwned")
-)]
-pub struct DomainEvent<E, A> {
-    /// The event id, unique: the de-duplication key.
-    pub id: Id,
-    /// `wix.events.guests.v1.guest` or `wix.events.v3.event`.
-    #[serde(default)]
-    pub entity_fqdn: Option<String>,
-    /// `created`, `updated`, `deleted` or `canceled`.
-    #[serde(default)]
-    pub slug: Option<String>,
-    /// The entity that changed.
-    pub entity_id: Id,
-    /// When it changed.
-    #[serde(default, deserialize_with = "lenient::opt_text")]
-    pub event_time: Option<String>,
-    /// Whether a privacy (erasure) request caused the change.
-    #[serde(default)]
-    pub triggered_by_anonymize_request: Option<bool>,
-    /// The action that caused the change, if given.
-    #[serde(default)]
-    pub originated_from: Option<String>,
-    /// Per-entity order: a later change has a higher number.
-    #[serde(default, deserialize_with = "lenient::opt_id")]
-    pub entity_event_sequence: Option<Id>,
-    /// Body of a creation.
-    #[serde(default)]
-    pub created_event: Option<CreatedEvent<E>>,
-    /// Body of an update.
-    #[serde(default)]
-    pub updated_event: Option<UpdatedEvent<E>>,
-    /// Body of a deletion.
-    #[serde(default)]
-    pub deleted_event: Option<DeletedEvent<E>>,
-    /// Body of an action (event canceled).
-    #[serde(default)]
-    pub action_event: Option<ActionEvent<A>>,
-}
-
-/// `createdEvent`: the new entity (as an object, or as a JSON string in `entityAsJson`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "E: DeserializeOwned"))]
-pub struct CreatedEvent<E> {
-    /// The entity.
-    #[serde(default, alias = "entityAsJson", deserialize_with = "lenient::nested")]
-    pub entity: Option<E>,
-}
-
-/// `updatedEvent`: the entity as it is now.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "E: DeserializeOwned"))]
-pub struct UpdatedEvent<E> {
-    /// The entity.
-    #[serde(
-        default,
-        alias = "currentEntityAsJson",
-        deserialize_with = "lenient::nested"
-    )]
-    pub current_entity: Option<E>,
-}
-
-/// `deletedEvent`: the entity as it was, when Wix sends it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "E: DeserializeOwned"))]
-pub struct DeletedEvent<E> {
-    /// The entity.
-    #[serde(
-        default,
-        alias = "deletedEntityAsJson",
-        deserialize_with = "lenient::nested"
-    )]
-    pub deleted_entity: Option<E>,
-}
-
-/// `actionEvent`: the body of an action.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", bound(deserialize = "A: DeserializeOwned"))]
-pub struct ActionEvent<A> {
-    /// The body.
-    #[serde(default, alias = "bodyAsJson", deserialize_with = "lenient::nested")]
-    pub body: Option<A>,
-}
-
-impl<E, A> DomainEvent<E, A> {
-    /// The entity this event carries, whichever body it is in.
-    pub fn entity(&self) -> Option<&E> {
-        self.created_event
-            .as_ref()
-            .and_then(|c| c.entity.as_ref())
-            .or_else(|| {
-                self.updated_event
-                    .as_ref()
-                    .and_then(|u| u.current_entity.as_ref())
-            })
-            .or_else(|| {
-                self.deleted_event
-                    .as_ref()
-                    .and_then(|d| d.deleted_entity.as_ref())
-            })
-    }
-
-    /// The body of the action event, if any.
-    pub fn action(&self) -> Option<&A> {
-        self.action_event.as_ref().and_then(|a| a.body.as_ref())
-    }
-}
 
 /// A guest of a Wix Events event: one RSVP, ticket buyer or ticket holder.
 #[derive(Debug, Clone, Deserialize)]
@@ -426,14 +292,20 @@ pub struct EventCanceled {
 }
 
 /// Reads a decoded Wix delivery (`original`) as a change of the Wix Events guest `kind`.
-pub(super) fn parse_guest(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+pub(in crate::provider) fn parse_guest(
+    kind: Kind,
+    original: Box<RawValue>,
+) -> Result<Change, Unparsable> {
     let delivery: GuestDelivery = typed(original.get(), "guest")?;
     check_kind(kind, &delivery, &[GUEST_FQDN])?;
     Ok(guest_change(kind, &delivery, original))
 }
 
 /// Reads a decoded Wix delivery (`original`) as a change of the Wix Events event `kind`.
-pub(super) fn parse_event(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+pub(in crate::provider) fn parse_event(
+    kind: Kind,
+    original: Box<RawValue>,
+) -> Result<Change, Unparsable> {
     let delivery: EventDelivery = typed(original.get(), "event")?;
     check_kind(kind, &delivery, &EVENT_FQDNS)?;
     Ok(event_change(kind, &delivery, original))
@@ -465,33 +337,6 @@ fn expectation(error: &serde_json::Error) -> String {
         Some((_, expected)) if expected.starts_with("struct ") => "is not an object".to_owned(),
         Some((_, expected)) => format!("is not {expected}"),
         None => "is not of the expected type".to_owned(),
-    }
-}
-
-fn check_kind<E, A>(
-    kind: Kind,
-    delivery: &Delivery<E, A>,
-    fqdns: &[&str],
-) -> Result<(), Unparsable> {
-    let event = &delivery.data;
-    let expected_slug = kind.wire_name().rsplit('_').next().unwrap_or_default();
-    let matches = match delivery.event_type.as_deref() {
-        Some(event_type) => event_type == kind.wire_name(),
-        None => {
-            event
-                .entity_fqdn
-                .as_deref()
-                .is_some_and(|fqdn| fqdns.contains(&fqdn))
-                && event.slug.as_deref() == Some(expected_slug)
-        }
-    };
-    if matches {
-        Ok(())
-    } else {
-        Err(Unparsable::new(format!(
-            "the delivery is not a `{}` event (its eventType, or entityFqdn and slug, differ)",
-            kind.wire_name()
-        )))
     }
 }
 

@@ -32,19 +32,19 @@ pub const SAMPLE_SECRETS: [(&str, &str); 3] = [
 ];
 
 /// Default body limit: 128 KiB keeps every message (body, base64 in the quarantine, envelope) under SQS's 256 KiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 128 * 1024;
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 128 * 1024;
 /// Default time the queue gets before the answer is 503: Wix waits only 1250 ms for the whole answer.
-pub const DEFAULT_QUEUE_DEADLINE: Duration = Duration::from_millis(800);
+pub(crate) const DEFAULT_QUEUE_DEADLINE: Duration = Duration::from_millis(800);
 /// Default oldest Wix token accepted, by its `iat`: Wix retries for about two days, and a webhook resent by hand
 /// may carry the original token (`WIX_MAX_TOKEN_AGE_SECS`).
-pub const DEFAULT_WIX_MAX_TOKEN_AGE: Duration = Duration::from_secs(72 * 3600);
+pub(crate) const DEFAULT_WIX_MAX_TOKEN_AGE: Duration = Duration::from_secs(72 * 3600);
 /// The variable naming the Wix app id(s) a token's `aud` must name, when set.
-pub const WIX_APP_ID_VAR: &str = "WIX_APP_ID";
+pub(crate) const WIX_APP_ID_VAR: &str = "WIX_APP_ID";
 /// The variable bounding the age of a Wix token.
 pub const WIX_MAX_TOKEN_AGE_VAR: &str = "WIX_MAX_TOKEN_AGE_SECS";
 
 /// The shared API keys of Omerlo or Mighty Networks: any one of them is accepted.
-pub struct ApiKeys(Vec<Vec<u8>>);
+pub(crate) struct ApiKeys(Vec<Vec<u8>>);
 
 impl ApiKeys {
     /// Reads comma-separated keys; blank entries are ignored.
@@ -76,7 +76,7 @@ impl ApiKeys {
 }
 
 /// The Wix app's RSA public keys: a token signed by any one of them is accepted.
-pub struct WixKeys(pub(crate) Vec<DecodingKey>);
+pub(crate) struct WixKeys(pub(crate) Vec<DecodingKey>);
 
 impl WixKeys {
     /// Reads one or more PEM public-key blocks (`-----BEGIN PUBLIC KEY-----` …). Literal `\n` sequences are
@@ -118,7 +118,7 @@ pub struct WixAuth {
 
 impl WixAuth {
     /// The keys with the settings read through `lookup` (`WIX_APP_ID`, `WIX_MAX_TOKEN_AGE_SECS`).
-    pub fn new(
+    pub(crate) fn new(
         keys: WixKeys,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<WixAuth, NotConfigured> {
@@ -146,7 +146,7 @@ impl WixAuth {
 
 /// Reads `WIX_MAX_TOKEN_AGE_SECS`: unset or blank is the default (72 h), `off` is no bound (only for replaying
 /// old samples), anything else must be a positive whole number of seconds.
-pub fn wix_max_token_age(value: Option<&str>) -> Result<Option<Duration>, NotConfigured> {
+pub(crate) fn wix_max_token_age(value: Option<&str>) -> Result<Option<Duration>, NotConfigured> {
     match value.map(str::trim) {
         None | Some("") => Ok(Some(DEFAULT_WIX_MAX_TOKEN_AGE)),
         Some(off) if off.eq_ignore_ascii_case("off") => Ok(None),

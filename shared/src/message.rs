@@ -329,7 +329,7 @@ fn require_keys_of(definition: &str, schema: &mut serde_json::Value) {
 }
 
 /// Parses an RFC 3339 time (any offset) and renders it in UTC; `None` when it does not parse.
-pub fn rfc3339_utc(text: &str) -> Option<String> {
+pub(crate) fn rfc3339_utc(text: &str) -> Option<String> {
     OffsetDateTime::parse(text.trim(), &Rfc3339)
         .ok()
         .map(format_utc)

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 /// sorted, strings escaped as serde_json escapes them, numbers as sent (their text, never rounded through a
 /// float), no whitespace, so that a body sent with its keys in another order or its strings escaped otherwise
 /// gives the same text. An object with a duplicated key has no canonical form: which value counts is
-/// ambiguous. Each level is read with serde_json (the nesting is bounded by [`MAX_DEPTH`]).
+/// ambiguous. Each level is read with serde_json (the nesting is bounded by [`MAX_DEPTH`](super::body::MAX_DEPTH)).
 pub(crate) fn write_canonical(json: &str, out: &mut Vec<u8>) -> Result<(), Unparsable> {
     let unreadable = |e: serde_json::Error| Unparsable::new(format!("body does not parse: {e}"));
     match json.as_bytes().first() {

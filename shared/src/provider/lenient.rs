@@ -78,7 +78,7 @@ impl<'de> Deserialize<'de> for Id {
 }
 
 /// An optional id: `null`, absent, or an empty string are `None`; any other non-id shape is an error.
-pub fn opt_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Id>, D::Error> {
+pub(crate) fn opt_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Id>, D::Error> {
     match Scalar::read(deserializer)? {
         Scalar::Null => Ok(None),
         Scalar::Text(s) if s.trim().is_empty() => Ok(None),
@@ -92,7 +92,9 @@ pub fn opt_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Id>, 
 
 /// Informational text: strings, numbers and booleans become text; `null`, empty strings, objects and
 /// arrays become `None` (they stay intact in the message's `original`).
-pub fn opt_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn opt_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
     Ok(match Scalar::read(deserializer)? {
         Scalar::Text(s) if s.trim().is_empty() => None,
         Scalar::Text(s) | Scalar::Number(s) => Some(s),
@@ -102,7 +104,7 @@ pub fn opt_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Str
 }
 
 /// A list that may be sent as `null` (read as empty).
-pub fn vec<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn vec<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -112,7 +114,7 @@ where
 
 /// A value that providers send either as itself or as a string holding its JSON (Wix nests both ways); `null`
 /// is `None`. Read in one pass: a string is parsed as `T`, an object or array is read as `T` where it stands.
-pub fn nested<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+pub(crate) fn nested<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned,

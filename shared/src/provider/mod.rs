@@ -11,7 +11,6 @@ pub mod omerlo;
 mod reason;
 pub mod wix;
 
-pub use body::MAX_DEPTH;
 pub(crate) use reason::{misfit, problem};
 
 use crate::config::{NotConfigured, Secrets};

@@ -61,7 +61,7 @@ impl SqsQueue {
 
 /// An SQS client from the environment (see [`crate::aws::sdk_config_from_lookup`]); `AWS_ENDPOINT_URL_SQS`
 /// overrides `AWS_ENDPOINT_URL` for SQS alone.
-pub fn client_from_env(deadline: Duration) -> Client {
+fn client_from_env(deadline: Duration) -> Client {
     client_from_lookup(|name| std::env::var(name).ok(), deadline)
 }
 

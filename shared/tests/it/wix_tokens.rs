@@ -6,8 +6,7 @@
 use crate::common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rollcall::config::Secrets;
-use rollcall::provider::AuthError;
-use rollcall::provider::wix::verify;
+use rollcall::provider::{AuthError, Authentic, receive};
 use rollcall::{Kind, Provider};
 use rollcall_testkit::deliveries::now;
 use serde_json::{Value, json};
@@ -51,9 +50,13 @@ fn wix_header() -> Header {
     header
 }
 
+/// Whether the token is accepted as the created fixture's delivery (through [`receive`], as a delivery is).
 fn accepted(secrets: &Secrets, header: &Header, claims: &Value) -> bool {
-    match verify(secrets.wix().unwrap(), &sign_with(header, claims)) {
-        Ok(verified) => verified.data.is_some(),
+    let token = sign_with(header, claims);
+    let kind = Kind::WixParticipationCreated;
+    match receive(kind, secrets, &http::HeaderMap::new(), token.as_bytes()) {
+        Ok(Authentic::Readable(_)) => true,
+        Ok(Authentic::Unreadable(why)) => panic!("accepted but unreadable: {why}"),
         Err(AuthError::Unauthorized) => false,
         Err(e) => panic!("{e}"),
     }

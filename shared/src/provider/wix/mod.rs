@@ -202,7 +202,7 @@ const ISSUER: &str = "wix.com";
 
 /// The claims of a Wix token that Rollcall reads or checks. A claim of the wrong type refuses the token.
 #[derive(Debug, Deserialize)]
-pub struct Claims {
+pub(crate) struct Claims {
     /// The delivery: a JSON string (as Wix sends it) or a JSON object, kept as its text.
     #[serde(default)]
     pub data: Option<Box<RawValue>>,
@@ -226,7 +226,7 @@ pub struct Claims {
 /// An `aud` claim: one app id or several.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub enum Audience {
+pub(crate) enum Audience {
     /// One id.
     One(String),
     /// Several ids.
@@ -246,7 +246,7 @@ impl Audience {
 /// understands none), `iss` `wix.com` when present, `aud` naming a configured app id when any is configured,
 /// `exp`/`nbf` when present (with a minute of leeway for clock skew), and `iat` no older than the configured maximum age. A
 /// token without `iat` is accepted with a warning: its age cannot be told. Every Wix kind goes through here.
-pub fn verify(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
+pub(crate) fn verify(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
     let mut validation = Validation::new(Algorithm::RS256);
     // The claims are checked below, where `exp: null` is no expiry and `iat` bounds the age.
     validation.required_spec_claims.clear();

@@ -6,10 +6,18 @@
 //! takes every job waiting and commits them together, so one fsync serves many deliveries. Checkpoints (copying
 //! the write-ahead log into the database file, and its fsync) run on a thread of their own, off the commit path.
 
+mod file;
+mod reader;
+#[cfg(test)]
+mod tests;
+
+pub use reader::QueueReader;
+
 use super::{Inbox, Lane, Published, Queue, QueueError, Received};
 use crate::message::Message;
 use crate::quarantine::QuarantineRecord;
-use rusqlite::{Connection, OpenFlags, params};
+use file::{OpenedFiles, create_private};
+use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -253,124 +261,13 @@ impl Inbox for SqliteQueue {
     }
 }
 
-/// A queue file opened read-only, for `rollcall queue stats` and `queue peek`: it writes nothing (no table made,
-/// no lease taken), so it works on a read-only file or folder, on a full disk, and beside a running server.
-pub struct QueueReader {
-    conn: Connection,
-}
-
-impl QueueReader {
-    /// Opens the queue file at `path` for reading; it must exist.
-    pub fn open(path: &Path) -> Result<QueueReader, QueueError> {
-        let unavailable = |what: &str, e: &dyn std::fmt::Display| {
-            QueueError::Unavailable(format!("{what} {}: {e}", path.display()))
-        };
-        std::fs::metadata(path).map_err(|e| unavailable("cannot read", &e))?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        match Connection::open_with_flags(path, flags).and_then(readable) {
-            Ok(conn) => Ok(QueueReader { conn }),
-            // To read a WAL-mode file SQLite creates its log and the log's index when they are missing, which a
-            // read-only folder or a full disk refuses. A missing or empty log holds nothing: the file alone is the
-            // whole queue, and `immutable` reads just the file.
-            Err(_) if wal_is_empty(path) => {
-                let uri = immutable_uri(path).map_err(|e| unavailable("cannot read", &e))?;
-                Connection::open_with_flags(uri, flags)
-                    .and_then(readable)
-                    .map(|conn| QueueReader { conn })
-                    .map_err(|e| unavailable("cannot read", &e))
-            }
-            Err(e) => Err(unavailable("cannot read", &e)),
-        }
-    }
-
-    /// How many messages wait in `lane` (leased ones included).
-    pub fn count(&self, lane: Lane) -> Result<u64, QueueError> {
-        self.conn
-            .query_row(&format!("SELECT COUNT(*) FROM {}", table(lane)), [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|n| n.max(0) as u64)
-            .map_err(|e| QueueError::Unavailable(e.to_string()))
-    }
-
-    /// Hands the bodies waiting in `lane` to `each`, oldest first, at most `limit` of them; returns how many.
-    pub fn peek<E: From<QueueError>>(
-        &self,
-        lane: Lane,
-        limit: Option<u64>,
-        mut each: impl FnMut(&str) -> Result<(), E>,
-    ) -> Result<u64, E> {
-        let failed = |e: rusqlite::Error| E::from(QueueError::Unavailable(e.to_string()));
-        let mut statement = self
-            .conn
-            .prepare(&format!(
-                "SELECT body FROM {} ORDER BY seq LIMIT ?1",
-                table(lane)
-            ))
-            .map_err(failed)?;
-        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let mut rows = statement.query([limit]).map_err(failed)?;
-        let mut seen = 0;
-        while let Some(row) = rows.next().map_err(failed)? {
-            each(
-                row.get_ref(0)
-                    .and_then(|v| Ok(v.as_str()?))
-                    .map_err(failed)?,
-            )?;
-            seen += 1;
-        }
-        Ok(seen)
-    }
-}
-
-/// Reads the queue's tables once: SQLite opens files lazily, so this is where opening fails.
-fn readable(conn: Connection) -> rusqlite::Result<Connection> {
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.query_row(
-        "SELECT (SELECT COUNT(*) FROM messages) + (SELECT COUNT(*) FROM quarantine)",
-        [],
-        |_| Ok(()),
-    )?;
-    Ok(conn)
-}
-
-fn wal_is_empty(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    match std::fs::metadata(wal) {
-        Ok(metadata) => metadata.len() == 0,
-        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
-    }
-}
-
-/// An SQLite URI that opens `path` as a file nothing changes (no locks, no log).
-fn immutable_uri(path: &Path) -> std::io::Result<String> {
-    let absolute = std::path::absolute(path)?;
-    let text = absolute.to_str().ok_or_else(|| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path is not UTF-8")
-    })?;
-    let mut uri = String::from("file:");
-    for c in text.chars() {
-        match c {
-            '%' => uri.push_str("%25"),
-            '?' => uri.push_str("%3F"),
-            '#' => uri.push_str("%23"),
-            c => uri.push(c),
-        }
-    }
-    uri.push_str("?immutable=1");
-    Ok(uri)
-}
-
 fn sequence(handle: &str) -> Result<i64, QueueError> {
     handle
         .parse()
         .map_err(|_| QueueError::Unavailable(format!("bad handle `{handle}`")))
 }
 
-fn table(lane: Lane) -> &'static str {
+pub(super) fn table(lane: Lane) -> &'static str {
     match lane {
         Lane::Messages => "messages",
         Lane::Quarantine => "quarantine",
@@ -382,40 +279,6 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
-}
-
-/// Creates the file (and its folder) readable by the owner only, and tightens an existing file.
-fn create_private(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-        if let Some(parent) = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty() && !p.exists())
-        {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(parent)?;
-        }
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)?;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-    }
-    #[cfg(not(unix))]
-    {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map(drop)
-    }
 }
 
 fn connect(path: &Path) -> rusqlite::Result<Connection> {
@@ -606,256 +469,4 @@ fn delivery_digest(record: &QuarantineRecord) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// A file's device and inode (on other systems, only that it exists).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileId(u64, u64);
-
-impl FileId {
-    fn of(path: &Path) -> std::io::Result<FileId> {
-        let metadata = std::fs::metadata(path)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            Ok(FileId(metadata.dev(), metadata.ino()))
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = metadata;
-            Ok(FileId(0, 0))
-        }
-    }
-}
-
-/// The queue file, its write-ahead log and the log's index as opened. SQLite goes on writing through the handles
-/// it opened: once a path names another file or none (deleted, moved, replaced), commits reach nothing that a
-/// restart, `drain` or `stats` would read (or, for the index, another process no longer sees this one's log).
-/// Three `stat` calls per commit tell.
-struct OpenedFiles(Vec<(PathBuf, FileId)>);
-
-impl OpenedFiles {
-    fn of(path: &Path) -> std::io::Result<OpenedFiles> {
-        let beside = |suffix: &str| {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            PathBuf::from(name)
-        };
-        [path.to_owned(), beside("-wal"), beside("-shm")]
-            .into_iter()
-            .map(|p| FileId::of(&p).map(|id| (p, id)))
-            .collect::<std::io::Result<_>>()
-            .map(OpenedFiles)
-    }
-
-    /// Why the files are no longer the ones opened, if they are not.
-    fn changed(&self) -> Option<String> {
-        self.0
-            .iter()
-            .find_map(|(path, opened)| match FileId::of(path) {
-                Ok(id) if id == *opened => None,
-                Ok(_) => Some(format!(
-                    "the queue file {} was replaced while in use",
-                    path.display()
-                )),
-                Err(e) => Some(format!("the queue file {} is gone: {e}", path.display())),
-            })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn commits_reach_the_database_file_through_the_checkpointer() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("queue.db");
-        let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
-        // 8 MiB: twice SQLite's automatic checkpoint threshold, which the writer does not use.
-        let body = "x".repeat(4096);
-        for i in 0..2048 {
-            let body = body.clone();
-            let key = ("test".to_owned(), i.to_string());
-            let stored = queue
-                .submit(|done| Job::Quarantine { key, body, done })
-                .await;
-            assert!(matches!(stored, Ok(Published::Stored)));
-        }
-        let database_size = || std::fs::metadata(&path).unwrap().len();
-        for _ in 0..200 {
-            if database_size() > 8 << 20 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(database_size() > 8 << 20, "{} bytes", database_size());
-        drop(queue);
-    }
-
-    fn message(source: &str, id: &str) -> Message {
-        let change = crate::message::Change {
-            id: id.into(),
-            source: source.into(),
-            subject: "participant/1".into(),
-            time: None,
-            event: None,
-            person: None,
-            participation: None,
-            sequence: None,
-            changed_at: None,
-            anonymize_request: None,
-            original: serde_json::value::RawValue::from_string("{}".into()).unwrap(),
-        };
-        Message::build(
-            crate::Kind::OmerloParticipantCreated,
-            change,
-            time::OffsetDateTime::now_utc(),
-        )
-    }
-
-    /// The schema of the first version, which de-duplicated on `id` alone.
-    const FIRST_VERSION_SCHEMA: &str = "
-        CREATE TABLE messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, body TEXT NOT NULL,
-            message_type TEXT NOT NULL, group_id TEXT NOT NULL, enqueued_at INTEGER NOT NULL,
-            visible_at INTEGER NOT NULL DEFAULT 0);
-        CREATE TABLE quarantine (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL,
-            enqueued_at INTEGER NOT NULL, visible_at INTEGER NOT NULL DEFAULT 0);
-        CREATE TABLE dedup (id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE INDEX dedup_seen_at ON dedup (seen_at);
-        PRAGMA journal_mode = WAL;
-    ";
-
-    #[tokio::test]
-    async fn the_same_id_from_two_sources_is_two_messages() {
-        let dir = tempfile::tempdir().unwrap();
-        let queue = SqliteQueue::open(&dir.path().join("q.db"), DEFAULT_DEDUP_WINDOW).unwrap();
-        let a = queue.publish(&message("/a", "1")).await.unwrap();
-        let b = queue.publish(&message("/b", "1")).await.unwrap();
-        let again = queue.publish(&message("/a", "1")).await.unwrap();
-        assert_eq!(
-            (a, b, again),
-            (Published::Stored, Published::Stored, Published::Duplicate)
-        );
-        assert_eq!(queue.count(Lane::Messages).await.unwrap(), 2);
-    }
-
-    #[tokio::test]
-    async fn a_first_version_file_is_migrated_and_its_ids_stay_seen() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("q.db");
-        let old = Connection::open(&path).unwrap();
-        old.execute_batch(FIRST_VERSION_SCHEMA).unwrap();
-        old.execute(
-            "INSERT INTO dedup (id, seen_at) VALUES ('seen', ?1), ('expired', 0)",
-            [now_ms()],
-        )
-        .unwrap();
-        old.execute(
-            "INSERT INTO messages (id, body, message_type, group_id, enqueued_at) VALUES ('seen', '{}', 't', 'g', 1)",
-            [],
-        )
-        .unwrap();
-        drop(old);
-
-        let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
-        assert_eq!(queue.count(Lane::Messages).await.unwrap(), 1, "kept");
-        // A retry of what the first version stored, from any source, is still a duplicate until it expires.
-        for source in ["/a", "/b"] {
-            let retry = queue.publish(&message(source, "seen")).await.unwrap();
-            assert_eq!(retry, Published::Duplicate, "{source}");
-        }
-        let expired = queue.publish(&message("/a", "expired")).await.unwrap();
-        assert_eq!(expired, Published::Stored);
-        let a = queue.publish(&message("/a", "new")).await.unwrap();
-        let b = queue.publish(&message("/b", "new")).await.unwrap();
-        assert_eq!((a, b), (Published::Stored, Published::Stored));
-        assert_eq!(queue.count(Lane::Messages).await.unwrap(), 4);
-        drop(queue);
-        // Opening the migrated file again changes nothing.
-        let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
-        let again = queue.publish(&message("/b", "new")).await.unwrap();
-        assert_eq!(again, Published::Duplicate);
-    }
-
-    #[tokio::test]
-    async fn the_same_delivery_to_the_same_route_is_quarantined_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let queue = SqliteQueue::open(&dir.path().join("q.db"), DEFAULT_DEDUP_WINDOW).unwrap();
-        let record = |kind, body: &[u8], at: &str| {
-            QuarantineRecord::new(kind, "r".into(), at.into(), &http::HeaderMap::new(), body)
-        };
-        let kind = crate::Kind::OmerloParticipantCreated;
-        for i in 0..50 {
-            let at = format!("2026-01-01T00:00:{i:02}Z");
-            queue.quarantine(&record(kind, b"{", &at)).await.unwrap();
-        }
-        queue.quarantine(&record(kind, b"{}", "t")).await.unwrap();
-        let other = crate::Kind::OmerloParticipantRemoved;
-        queue.quarantine(&record(other, b"{", "t")).await.unwrap();
-        assert_eq!(queue.count(Lane::Quarantine).await.unwrap(), 3);
-    }
-
-    #[tokio::test]
-    async fn a_deleted_or_replaced_file_fails_every_later_write() {
-        for lose in ["delete", "delete-wal", "delete-shm", "replace"] {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("q.db");
-            let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
-            queue.publish(&message("/a", "before")).await.unwrap();
-            let wal = dir.path().join("q.db-wal");
-            match lose {
-                "delete" => std::fs::remove_file(&path).unwrap(),
-                "delete-wal" => std::fs::remove_file(&wal).unwrap(),
-                "delete-shm" => std::fs::remove_file(dir.path().join("q.db-shm")).unwrap(),
-                _ => {
-                    std::fs::copy(&path, dir.path().join("copy")).unwrap();
-                    std::fs::rename(dir.path().join("copy"), &path).unwrap();
-                }
-            }
-            for i in 0..3 {
-                let result = queue.publish(&message("/a", &i.to_string())).await;
-                assert!(
-                    matches!(&result, Err(QueueError::Unavailable(why)) if why.contains("q.db")),
-                    "{lose}: {result:?}"
-                );
-            }
-            assert_eq!(path.exists(), lose != "delete", "{lose}: never recreated");
-        }
-    }
-
-    #[tokio::test]
-    async fn the_reader_sees_what_is_still_in_the_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("q.db");
-        let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
-        // A writer that never checkpoints holds the rows in the log only.
-        let writer = connect(&path).unwrap();
-        writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
-        for i in 0..3 {
-            writer
-                .execute(
-                    "INSERT INTO messages (id, body, message_type, group_id, enqueued_at) VALUES (?1, ?1, 't', 'g', 1)",
-                    [i.to_string()],
-                )
-                .unwrap();
-        }
-        let reader = QueueReader::open(&path).unwrap();
-        assert_eq!(reader.count(Lane::Messages).unwrap(), 3);
-        let mut bodies = Vec::new();
-        let peeked = reader
-            .peek(Lane::Messages, Some(2), |body| {
-                bodies.push(body.to_owned());
-                Ok::<_, QueueError>(())
-            })
-            .unwrap();
-        assert_eq!((peeked, bodies), (2, vec!["0".to_owned(), "1".to_owned()]));
-        assert_eq!(
-            queue.count(Lane::Messages).await.unwrap(),
-            3,
-            "nothing taken"
-        );
-        assert!(QueueReader::open(&dir.path().join("missing.db")).is_err());
-        assert!(!dir.path().join("missing.db").exists(), "nothing created");
-    }
 }

@@ -1,0 +1,118 @@
+//! Reading a queue file without writing to it: `rollcall queue stats` and `queue peek`.
+
+use super::table;
+use crate::queue::{Lane, QueueError};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::time::Duration;
+
+/// A queue file opened read-only, for `rollcall queue stats` and `queue peek`: it writes nothing (no table made,
+/// no lease taken), so it works on a read-only file or folder, on a full disk, and beside a running server.
+pub struct QueueReader {
+    conn: Connection,
+}
+
+impl QueueReader {
+    /// Opens the queue file at `path` for reading; it must exist.
+    pub fn open(path: &Path) -> Result<QueueReader, QueueError> {
+        let unavailable = |what: &str, e: &dyn std::fmt::Display| {
+            QueueError::Unavailable(format!("{what} {}: {e}", path.display()))
+        };
+        std::fs::metadata(path).map_err(|e| unavailable("cannot read", &e))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        match Connection::open_with_flags(path, flags).and_then(readable) {
+            Ok(conn) => Ok(QueueReader { conn }),
+            // To read a WAL-mode file SQLite creates its log and the log's index when they are missing, which a
+            // read-only folder or a full disk refuses. A missing or empty log holds nothing: the file alone is the
+            // whole queue, and `immutable` reads just the file.
+            Err(_) if wal_is_empty(path) => {
+                let uri = immutable_uri(path).map_err(|e| unavailable("cannot read", &e))?;
+                Connection::open_with_flags(uri, flags)
+                    .and_then(readable)
+                    .map(|conn| QueueReader { conn })
+                    .map_err(|e| unavailable("cannot read", &e))
+            }
+            Err(e) => Err(unavailable("cannot read", &e)),
+        }
+    }
+
+    /// How many messages wait in `lane` (leased ones included).
+    pub fn count(&self, lane: Lane) -> Result<u64, QueueError> {
+        self.conn
+            .query_row(&format!("SELECT COUNT(*) FROM {}", table(lane)), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| QueueError::Unavailable(e.to_string()))
+    }
+
+    /// Hands the bodies waiting in `lane` to `each`, oldest first, at most `limit` of them; returns how many.
+    pub fn peek<E: From<QueueError>>(
+        &self,
+        lane: Lane,
+        limit: Option<u64>,
+        mut each: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let failed = |e: rusqlite::Error| E::from(QueueError::Unavailable(e.to_string()));
+        let mut statement = self
+            .conn
+            .prepare(&format!(
+                "SELECT body FROM {} ORDER BY seq LIMIT ?1",
+                table(lane)
+            ))
+            .map_err(failed)?;
+        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut rows = statement.query([limit]).map_err(failed)?;
+        let mut seen = 0;
+        while let Some(row) = rows.next().map_err(failed)? {
+            each(
+                row.get_ref(0)
+                    .and_then(|v| Ok(v.as_str()?))
+                    .map_err(failed)?,
+            )?;
+            seen += 1;
+        }
+        Ok(seen)
+    }
+}
+
+/// Reads the queue's tables once: SQLite opens files lazily, so this is where opening fails.
+fn readable(conn: Connection) -> rusqlite::Result<Connection> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM messages) + (SELECT COUNT(*) FROM quarantine)",
+        [],
+        |_| Ok(()),
+    )?;
+    Ok(conn)
+}
+
+fn wal_is_empty(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    match std::fs::metadata(wal) {
+        Ok(metadata) => metadata.len() == 0,
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// An SQLite URI that opens `path` as a file nothing changes (no locks, no log).
+fn immutable_uri(path: &Path) -> std::io::Result<String> {
+    let absolute = std::path::absolute(path)?;
+    let text = absolute.to_str().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path is not UTF-8")
+    })?;
+    let mut uri = String::from("file:");
+    for c in text.chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3F"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Ok(uri)
+}

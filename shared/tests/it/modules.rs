@@ -2,7 +2,8 @@
 //! adapters): this reads every module's paths into the crate (`use crate::…`, `super::…`, paths in code, and
 //! re-exports followed to where the item lives) and fails on any cycle, naming it. A module may use its ancestors
 //! (`super::`); a parent's references to its own submodules are containment, not dependency.
-//! Unit-test modules (`#[cfg(test)]` to the end of a file) and comments are left out.
+//! Unit-test modules (`#[cfg(test)] mod tests {` to the end of a file, or a `tests.rs` of their own) and comments
+//! are left out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -22,14 +23,18 @@ fn modules(src: &Path) -> BTreeMap<ModPath, String> {
                 walk(&path, &module, out);
                 continue;
             }
-            if path.extension().is_none_or(|e| e != "rs") {
+            // A test module in a file of its own (`#[cfg(test)] mod tests;`) is test code too.
+            if path.extension().is_none_or(|e| e != "rs") || name == "tests" {
                 continue;
             }
             if !matches!(name.as_str(), "lib" | "mod") {
                 module.push(name);
             }
             let text = std::fs::read_to_string(&path).expect("source");
-            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let code = text
+                .split("#[cfg(test)]\nmod tests {")
+                .next()
+                .unwrap_or_default();
             // Comments (doc links included) are not dependencies.
             let code: Vec<&str> = code
                 .lines()
@@ -262,4 +267,36 @@ fn a_cycle_is_found() {
         names.contains(&"a".into()) && names.contains(&"b".into()),
         "{names:?}"
     );
+}
+
+/// The longest a Rust file of the workspace may be: past it, a file holds more than one concern and is split.
+const MAX_LINES: usize = 700;
+
+#[test]
+fn no_rust_file_of_the_workspace_is_over_the_line_limit() {
+    fn walk(dir: &Path, long: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("folder") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if path.is_dir() {
+                if !name.starts_with('.') && name != "target" {
+                    walk(&path, long);
+                }
+            } else if name.ends_with(".rs") {
+                let lines = std::fs::read_to_string(&path)
+                    .expect("source")
+                    .lines()
+                    .count();
+                if lines > MAX_LINES {
+                    long.push(format!("{} ({lines} lines)", path.display()));
+                }
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut long = Vec::new();
+    for crate_dir in ["shared", "functions", "cli", "testkit"] {
+        walk(&root.join(crate_dir), &mut long);
+    }
+    assert!(long.is_empty(), "over {MAX_LINES} lines: {long:?}");
 }

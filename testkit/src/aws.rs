@@ -44,6 +44,20 @@ pub fn dynamodb(endpoint: &str) -> aws_sdk_dynamodb::Client {
     ))
 }
 
+/// A webhook function's environment against the loopback server at `endpoint`: the sample secrets, the queues
+/// `fifo` and `quarantine`, the endpoint and test credentials.
+pub fn function_env(endpoint: &str, fifo: &str, quarantine: &str) -> Vec<(&'static str, String)> {
+    let mut env = crate::deliveries::secret_env();
+    env.extend([
+        ("QUEUE_URL", fifo.into()),
+        ("QUARANTINE_QUEUE_URL", quarantine.into()),
+        ("AWS_ENDPOINT_URL", endpoint.into()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+    ]);
+    env
+}
+
 /// A new FIFO messages queue (high-throughput settings) and a standard quarantine queue: their URLs.
 pub async fn create_queues(client: &aws_sdk_sqs::Client) -> (String, String) {
     let unique = uuid::Uuid::new_v4().simple().to_string();

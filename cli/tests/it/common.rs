@@ -75,10 +75,13 @@ pub fn serve(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
     for var in SECRET_VARS {
         command.env_remove(var);
     }
-    command
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    command.envs(env.iter().copied());
+    start(command)
+}
+
+/// Runs `command`, a `rollcall serve`, and waits until it says where it listens; its log lines are collected.
+pub fn start(mut command: Command) -> Server {
+    command.stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = command.spawn().expect("serve starts");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let logs = Arc::new(Mutex::new(Vec::new()));

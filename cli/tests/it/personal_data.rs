@@ -3,7 +3,6 @@
 //! depth), each delivery queued or quarantined, and the server's logs searched for the personal data.
 
 // `common` is shared by the CLI tests; this one needs only part of it.
-#![allow(unused_imports)]
 
 use crate::common::*;
 use rollcall::Kind;

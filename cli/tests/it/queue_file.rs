@@ -3,7 +3,6 @@
 //! never recreated.
 
 use crate::common::*;
-#[allow(unused_imports)] // `common` serves every test file; each uses part of it.
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper_util::client::legacy::Client;

@@ -3,14 +3,12 @@
 //! open-file limit, hundreds of idle and trickling sockets that do not keep a legitimate delivery out.
 #![cfg(unix)]
 
-#[allow(unused_imports)] // what this file does not use of the shared helpers
-use crate::common::{ROLLCALL, SECRET_VARS, Server, drain, post, unique_deliveries};
+use crate::common::{ROLLCALL, SECRET_VARS, Server, drain, post, start, unique_deliveries};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Starts `rollcall serve --dev EXTRA` with its open-file limit set to `nofile` (when given).
@@ -23,30 +21,11 @@ fn serve_limited(dir: &Path, nofile: Option<u32>, extra: &[&str]) -> Server {
         .arg(ROLLCALL)
         .args(["serve", "--addr", "127.0.0.1:0", "--dev"])
         .args(extra)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .current_dir(dir);
     for var in SECRET_VARS {
         command.env_remove(var);
     }
-    let mut child = command.spawn().expect("serve starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let logs = Arc::new(Mutex::new(Vec::new()));
-    let url = loop {
-        let line = lines.next().expect("serve says where it listens").unwrap();
-        logs.lock().unwrap().push(line.clone());
-        if let Some(rest) = line.split("on http://").nth(1) {
-            let addr = rest.split_whitespace().next().unwrap();
-            break format!("http://{}", addr.trim_end_matches(','));
-        }
-    };
-    let sink = logs.clone();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            sink.lock().unwrap().push(line);
-        }
-    });
-    Server { child, url, logs }
+    start(command)
 }
 
 fn addr(server: &Server) -> SocketAddr {

@@ -3,7 +3,6 @@
 //! warns at start when the SQLite de-duplication window does not outlast the bound.
 
 // `common` is shared by the CLI tests; this one needs only part of it.
-#![allow(unused_imports)]
 
 use crate::common::*;
 use rollcall::Kind;

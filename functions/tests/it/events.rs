@@ -3,7 +3,7 @@
 
 use rollcall::{Kind, Message};
 use rollcall_testkit::aws::{self, endpoint};
-use rollcall_testkit::deliveries::{OMERLO_KEY, repo, secret_env, sensitive_values};
+use rollcall_testkit::deliveries::{OMERLO_KEY, repo, sensitive_values};
 use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -48,16 +48,9 @@ async fn sqs(endpoint: &str) -> (aws_sdk_sqs::Client, String, String) {
 }
 
 fn function_env(endpoint: &str, fifo: &str, quarantine: &str) -> Vec<(&'static str, String)> {
-    let mut env = secret_env();
-    env.extend([
-        // The samples are signed with a fixed, old `iat` (events/README.md): no age bound for them.
-        ("WIX_MAX_TOKEN_AGE_SECS", "off".into()),
-        ("QUEUE_URL", fifo.into()),
-        ("QUARANTINE_QUEUE_URL", quarantine.into()),
-        ("AWS_ENDPOINT_URL", endpoint.into()),
-        ("AWS_ACCESS_KEY_ID", "test".into()),
-        ("AWS_SECRET_ACCESS_KEY", "test".into()),
-    ]);
+    let mut env = aws::function_env(endpoint, fifo, quarantine);
+    // The samples are signed with a fixed, old `iat` (events/README.md): no age bound for them.
+    env.push(("WIX_MAX_TOKEN_AGE_SECS", "off".into()));
     env
 }
 

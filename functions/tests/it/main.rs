@@ -4,6 +4,7 @@
 //! `--include-ignored`.
 
 mod build_graph;
+mod common;
 mod consumer;
 mod events;
 mod personal_data;

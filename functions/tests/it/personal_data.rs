@@ -5,7 +5,7 @@
 
 use rollcall::Kind;
 use rollcall_testkit::aws::{self, endpoint};
-use rollcall_testkit::deliveries::{WixSigner, api_gateway_event, headers, secret_env};
+use rollcall_testkit::deliveries::{WixSigner, api_gateway_event, headers};
 use rollcall_testkit::personal::{Personal, variants};
 use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
@@ -16,14 +16,7 @@ async fn personal_data_in_any_field_never_reaches_a_functions_logs() {
     let endpoint = endpoint();
     let client = aws::sqs(&endpoint, aws::SETUP_DEADLINE);
     let (fifo, quarantine) = aws::create_queues(&client).await;
-    let mut env = secret_env();
-    env.extend([
-        ("QUEUE_URL", fifo),
-        ("QUARANTINE_QUEUE_URL", quarantine),
-        ("AWS_ENDPOINT_URL", endpoint),
-        ("AWS_ACCESS_KEY_ID", "test".into()),
-        ("AWS_SECRET_ACCESS_KEY", "test".into()),
-    ]);
+    let env = aws::function_env(&endpoint, &fifo, &quarantine);
     let signer = WixSigner::new();
     let (mut sent, mut quarantined) = (0, 0);
     for kind in Kind::ALL {

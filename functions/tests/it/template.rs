@@ -2,29 +2,14 @@
 //! id, `Binary`, route, its provider's secret and no other), and each function in the template is a kind or the
 //! reference consumer.
 
+use crate::common::template_blocks;
 use rollcall::{Kind, Provider};
+use rollcall_testkit::deliveries::repo;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// Each top-level resource of the template that is a function: logical id → its block of lines.
 fn functions() -> BTreeMap<String, String> {
-    let template = std::fs::read_to_string(repo().join("template.yaml")).unwrap();
-    let mut blocks: Vec<(String, String)> = Vec::new();
-    for line in template.lines() {
-        let top_level_key =
-            line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
-        if top_level_key {
-            blocks.push((line.trim().trim_end_matches(':').to_owned(), String::new()));
-        } else if let Some((_, block)) = blocks.last_mut() {
-            block.push_str(line);
-            block.push('\n');
-        }
-    }
-    blocks
+    template_blocks()
         .into_iter()
         .filter(|(_, block)| block.contains("Type: AWS::Serverless::Function"))
         .collect()

@@ -3,29 +3,12 @@
 //! and the global timeout. And that the functions' one log line per delivery carries the JSON fields the metric
 //! filters and saved queries of the template read. A kind added to the registry fails here until it has them all.
 
+use crate::common::template_blocks;
 use rollcall::Kind;
 use rollcall_testkit::aws::{self, endpoint};
 use rollcall_testkit::deliveries::{repo, secret_env};
 use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
-use std::collections::BTreeMap;
-
-/// Each top-level entry of the template's resources and outputs: logical id → its block of lines.
-fn blocks() -> BTreeMap<String, String> {
-    let template = std::fs::read_to_string(repo().join("template.yaml")).unwrap();
-    let mut blocks: Vec<(String, String)> = Vec::new();
-    for line in template.lines() {
-        let top_level_key =
-            line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
-        if top_level_key {
-            blocks.push((line.trim().trim_end_matches(':').to_owned(), String::new()));
-        } else if let Some((_, block)) = blocks.last_mut() {
-            block.push_str(line);
-            block.push('\n');
-        }
-    }
-    blocks.into_iter().collect()
-}
 
 fn prefix(kind: Kind) -> String {
     let id = kind.function_logical_id();
@@ -34,7 +17,7 @@ fn prefix(kind: Kind) -> String {
 
 #[test]
 fn every_kind_has_its_alarms_outputs_and_the_shared_settings() {
-    let blocks = blocks();
+    let blocks = template_blocks();
     let block = |id: &str| {
         blocks
             .get(id)
@@ -96,7 +79,7 @@ fn every_kind_has_its_alarms_outputs_and_the_shared_settings() {
 
 /// The `$.fields.…` members the template's metric filters select.
 fn metric_filter_fields() -> Vec<String> {
-    let mut fields: Vec<String> = blocks()
+    let mut fields: Vec<String> = template_blocks()
         .values()
         .filter(|block| block.contains("Type: AWS::Logs::MetricFilter"))
         .flat_map(|block| {
@@ -154,14 +137,7 @@ async fn the_log_line_carries_what_the_metric_filters_read() {
     let endpoint = endpoint();
     let client = aws::sqs(&endpoint, aws::SETUP_DEADLINE);
     let (fifo, quarantine) = aws::create_queues(&client).await;
-    let mut env = secret_env();
-    env.extend([
-        ("QUEUE_URL", fifo),
-        ("QUARANTINE_QUEUE_URL", quarantine),
-        ("AWS_ENDPOINT_URL", endpoint),
-        ("AWS_ACCESS_KEY_ID", "test".into()),
-        ("AWS_SECRET_ACCESS_KEY", "test".into()),
-    ]);
+    let env = aws::function_env(&endpoint, &fifo, &quarantine);
     let queued = delivery_line(kind, &env, "omerlo-participant-created.json", 200).await;
     assert_eq!(queued["fields"]["outcome"], "queued", "{queued}");
     assert_eq!(queued["fields"]["duplicate"], false, "{queued}");

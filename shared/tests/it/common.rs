@@ -6,7 +6,6 @@ use rollcall::config::{Limits, Secrets};
 use rollcall::queue::Queue;
 use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, SqliteQueue};
 use rollcall::{Answer, Kind, Pipeline, Request, Route};
-#[allow(unused_imports)]
 pub use rollcall_testkit::deliveries::{
     MIGHTY_KEY, OMERLO_KEY, WixSigner, fixture, fixture_text, header_map as headers, repo,
     wix_claims, wix_public_key,

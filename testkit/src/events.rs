@@ -1,6 +1,6 @@
 //! The files of `events/`, built from the registry of kinds and the payload fixtures of `shared/tests/fixtures/`:
 //! API Gateway HTTP API (payload format 2.0) proxy events, usable with `sam local invoke -e`, `rollcall send` and
-//! the tests, plus the `sam local invoke --env-vars` file. `cargo run -p rollcall-testkit --bin make-events`
+//! the tests, plus the `sam local invoke --env-vars` file. `cargo run -p rollcall-testkit --bin regenerate`
 //! writes them; a test checks that the committed ones are what [`build`] makes.
 //!
 //! A file's name says what the receiver must answer: `NAME.json` 200 queued, `NAME.quarantined.json` 200

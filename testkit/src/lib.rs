@@ -4,6 +4,7 @@
 //! - [`runtime_api`]: an in-repo AWS Lambda Runtime API that runs the real function binaries as Lambda does.
 //! - [`deliveries`]: valid, authenticated sample deliveries of every kind (Wix ones signed with the test key).
 //! - [`events`]: the sample API Gateway events of `events/`, built from the registry and the fixtures.
+//! - [`template`]: the per-kind blocks of `template.yaml`, built from the registry.
 //! - [`personal`]: deliveries with personal data in every field, for the tests that no log line shows it.
 //! - [`load`]: a closed-loop HTTP/1.1 load generator for loopback.
 //! - [`per_delivery`]: the per-delivery work the benchmarks measure (the pipeline with a no-op queue, and its
@@ -11,7 +12,8 @@
 //!
 //! Binaries: `hello` (the minimal `lambda_runtime` reference), `floor` (a bare axum server answering 200, the
 //! HTTP floor), `measure` (cold start, memory, package size and `rollcall serve` throughput, as ratios against
-//! those references; see `scripts/bench` and `BENCHMARKS.md`) and `make-events` (writes `events/`).
+//! those references; see `scripts/bench` and `BENCHMARKS.md`) and `regenerate` (writes `events/` and the per-kind blocks of
+//! `template.yaml`).
 
 pub mod aws;
 pub mod deliveries;
@@ -20,3 +22,4 @@ pub mod load;
 pub mod per_delivery;
 pub mod personal;
 pub mod runtime_api;
+pub mod template;

@@ -6,6 +6,7 @@
 mod build_graph;
 mod common;
 mod consumer;
+mod docs;
 mod events;
 mod personal_data;
 mod release_build;

@@ -127,8 +127,7 @@ mod tests {
         assert_eq!(certs.len(), 5);
     }
 
-    /// `.cargo/config.toml` builds aws-lc without CPU jitter entropy, whose one-time collection would land in the
-    /// first TLS handshake of every cold start (about 20 ms of CPU; BENCHMARKS.md).
+    /// `.cargo/config.toml` builds aws-lc without CPU jitter entropy (it says why).
     #[test]
     fn randomness_is_seeded_without_cpu_jitter() {
         // SAFETY: a pure query of aws-lc's compiled-in entropy configuration.

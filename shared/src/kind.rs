@@ -37,6 +37,12 @@ impl Provider {
         }
     }
 
+    /// The provider's name in the SAM template's logical ids and parameters, e.g. `MightyNetworks`
+    /// (`MightyNetworksSecretName`).
+    pub fn logical_name(self) -> String {
+        pascal_case(self.slug())
+    }
+
     /// The kinds this provider sends.
     pub fn kinds(self) -> impl Iterator<Item = Kind> {
         Kind::ALL.into_iter().filter(move |k| k.provider() == self)
@@ -109,6 +115,20 @@ impl Action {
             Action::Created | Action::Updated | Action::Canceled => false,
         }
     }
+}
+
+/// `mighty-networks-rsvp-created` → `MightyNetworksRsvpCreated`.
+fn pascal_case(kebab: &str) -> String {
+    kebab
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 macro_rules! kinds {
@@ -205,20 +225,15 @@ impl Kind {
         format!("{}-{}", self.provider().slug(), self.slug())
     }
 
+    /// The kind's name in the SAM template's logical ids, e.g. `OmerloParticipantCreated` (its function is
+    /// `OmerloParticipantCreatedFunction`, its alarms and outputs start so too).
+    pub fn logical_name(self) -> String {
+        pascal_case(&self.binary())
+    }
+
     /// The SAM logical id of the kind's function, e.g. `OmerloParticipantCreatedFunction`.
     pub fn function_logical_id(self) -> String {
-        let pascal: String = self
-            .binary()
-            .split('-')
-            .map(|word| {
-                let mut chars = word.chars();
-                chars
-                    .next()
-                    .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                    .unwrap_or_default()
-            })
-            .collect();
-        format!("{pascal}Function")
+        format!("{}Function", self.logical_name())
     }
 
     /// The kind served at `path`, if any. A trailing slash is tolerated.
@@ -346,6 +361,7 @@ mod tests {
             Kind::OmerloEventInvitationCreated.function_logical_id(),
             "OmerloEventInvitationCreatedFunction"
         );
+        assert_eq!(Provider::MightyNetworks.logical_name(), "MightyNetworks");
         assert_eq!(Kind::WixGuestDeleted.route(), "/webhooks/wix/guest-deleted");
         assert_eq!(
             Kind::WixEventCanceled.wire_name(),

@@ -41,8 +41,8 @@ pub fn render(template: &str) -> Result<String, String> {
 fn resources() -> String {
     let mut out = String::new();
     for kind in Kind::ALL {
-        let (id, binary, route) = (name(kind), kind.binary(), kind.route());
-        let (var, provider) = (kind.provider().secret_var(), pascal(kind.provider().slug()));
+        let (id, binary, route) = (kind.logical_name(), kind.binary(), kind.route());
+        let (var, provider) = (kind.provider().secret_var(), kind.provider().logical_name());
         let message_type = kind.message_type();
         let _ = write!(
             out,
@@ -146,7 +146,7 @@ fn resources() -> String {
 fn outputs() -> String {
     let mut out = String::new();
     for kind in Kind::ALL {
-        let (id, route) = (name(kind), kind.route());
+        let (id, route) = (kind.logical_name(), kind.route());
         let (provider, slug) = (kind.provider().slug(), kind.slug());
         let _ = write!(
             out,
@@ -162,35 +162,4 @@ fn outputs() -> String {
         );
     }
     out
-}
-
-/// The kind's name in the template's logical ids, e.g. `OmerloParticipantCreated`.
-fn name(kind: Kind) -> String {
-    let id = kind.function_logical_id();
-    id.strip_suffix("Function").unwrap_or(&id).to_owned()
-}
-
-/// `mighty-networks` → `MightyNetworks`: the provider's name in the template's parameters.
-fn pascal(slug: &str) -> String {
-    slug.split('-')
-        .map(|word| {
-            let mut chars = word.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rollcall::Provider;
-
-    #[test]
-    fn provider_names_are_the_template_parameters_prefixes() {
-        let names: Vec<String> = Provider::ALL.iter().map(|p| pascal(p.slug())).collect();
-        assert_eq!(names, ["Omerlo", "MightyNetworks", "Wix"]);
-    }
 }

@@ -32,9 +32,7 @@ fn the_readme_routes_table_is_the_registry() {
 fn the_deploying_guide_says_which_output_each_kind_uses() {
     let guide = read("docs/deploying.md");
     for kind in Kind::ALL {
-        let logical = kind.function_logical_id();
-        let name = logical.strip_suffix("Function").unwrap_or(&logical);
-        let output = format!("`{name}Url` (`…{}`)", kind.route());
+        let output = format!("`{}Url` (`…{}`)", kind.logical_name(), kind.route());
         assert!(
             guide.contains(&output),
             "docs/deploying.md never names {output}"

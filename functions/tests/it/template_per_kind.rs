@@ -10,11 +10,6 @@ use rollcall_testkit::deliveries::{repo, secret_env};
 use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
 
-fn prefix(kind: Kind) -> String {
-    let id = kind.function_logical_id();
-    id.strip_suffix("Function").unwrap_or(&id).to_owned()
-}
-
 #[test]
 fn every_kind_has_its_alarms_outputs_and_the_shared_settings() {
     let blocks = template_blocks();
@@ -24,7 +19,7 @@ fn every_kind_has_its_alarms_outputs_and_the_shared_settings() {
             .unwrap_or_else(|| panic!("template has no {id}"))
     };
     for kind in Kind::ALL {
-        let p = prefix(kind);
+        let p = kind.logical_name();
         let function = block(&kind.function_logical_id());
         assert!(!function.contains("LogGroup:"), "{p}: the shared log group");
         assert!(!function.contains("Timeout:"), "{p}: the global timeout");

@@ -1,6 +1,7 @@
-//! The docs name every kind of the registry, and their counts of functions and routes are the registry's: the
-//! README's routes table, the stack outputs to paste into each provider (`docs/deploying.md`), and the number
-//! of kinds in `docs/deploying.md`'s prose and arithmetic. A kind added fails here until the docs say it.
+//! The docs hold to the code: they name every kind of the registry (the README's routes table, the stack output
+//! each kind's row in `docs/deploying.md` names), count the kinds as the registry does (`docs/deploying.md`'s
+//! prose and arithmetic), and every repository path and test they cite exists. A kind added, a file moved or a
+//! test renamed fails here until the docs say so.
 
 use rollcall::Kind;
 use rollcall_testkit::deliveries::repo;
@@ -100,4 +101,92 @@ fn the_deploying_guide_counts_the_registry() {
             }
         }
     }
+}
+
+#[test]
+fn every_repository_path_the_docs_name_exists() {
+    const ROOTS: [&str; 9] = [
+        "shared/",
+        "cli/",
+        "functions/",
+        "testkit/",
+        "scripts/",
+        "schema/",
+        "events/",
+        "docs/",
+        ".ci/",
+    ];
+    let docs = [
+        "README.md",
+        "CONTRIBUTING.md",
+        "RELIABILITY.md",
+        "BENCHMARKS.md",
+        "CHANGELOG.md",
+        "docs/deploying.md",
+        "docs/personal-data.md",
+        "events/README.md",
+    ];
+    let mut missing = Vec::new();
+    for doc in docs {
+        let text = read(doc);
+        // Code spans: every other piece between backticks.
+        for span in text.split('`').skip(1).step_by(2) {
+            let path = span.split_once(' ').map_or(span, |(path, _)| path);
+            let path = path.split_once(':').map_or(path, |(path, _)| path);
+            let named = ROOTS.iter().any(|root| path.starts_with(root))
+                && !path.contains(['<', '*', '{', '…'])
+                && !path.contains("/.");
+            if named && !repo().join(path.trim_end_matches('/')).exists() {
+                missing.push(format!("{doc}: {path}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "paths named in the docs that do not exist: {missing:?}"
+    );
+}
+
+#[test]
+fn every_test_the_docs_cite_exists() {
+    fn sources(dir: &std::path::Path, out: &mut String) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if path.is_dir() && !name.starts_with('.') && name != "target" {
+                sources(&path, out);
+            } else if name.ends_with(".rs") || name.ends_with(".py") {
+                out.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut code = String::new();
+    for dir in ["shared", "cli", "functions", "testkit", "scripts"] {
+        sources(&repo().join(dir), &mut code);
+    }
+    let mut missing = Vec::new();
+    for doc in [
+        "README.md",
+        "CONTRIBUTING.md",
+        "RELIABILITY.md",
+        "docs/deploying.md",
+    ] {
+        for span in read(doc).split('`').skip(1).step_by(2) {
+            // A test's name: four or more lower-case words joined by underscores.
+            let looks_like_a_test = span.split('_').count() >= 4
+                && span
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if looks_like_a_test
+                && !code.contains(&format!("fn {span}("))
+                && !code.contains(&format!("def {span}("))
+            {
+                missing.push(format!("{doc}: {span}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "tests cited in the docs that do not exist: {missing:?}"
+    );
 }

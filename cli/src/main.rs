@@ -2,7 +2,9 @@
 //! pipeline the Lambdas use; `send` replays API Gateway event files; `queue` and `quarantine` read the queue.
 
 mod client;
+mod output;
 mod queues;
+mod replay;
 mod send;
 mod serve;
 mod smoke;
@@ -37,13 +39,19 @@ enum Command {
 
 #[derive(Subcommand)]
 enum QueueCommand {
-    /// Print each waiting message body as one JSON line (what an SQS consumer receives) and remove it.
+    /// Print each waiting message body as one JSON line (what an SQS consumer receives) and remove it: a message
+    /// is deleted once its line is written (into a pipe's buffer too, read or not: use `--limit`).
     Drain {
         #[command(flatten)]
         queue: queues::QueueArgs,
         /// Drain the quarantine instead of the messages.
         #[arg(long)]
         quarantine: bool,
+        /// Take at most this many.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        #[command(flatten)]
+        quiet: QuietArgs,
     },
     /// Count the waiting messages and quarantined deliveries. Reads only: works on a read-only or full disk.
     Stats {
@@ -66,11 +74,30 @@ enum QueueCommand {
 
 #[derive(Subcommand)]
 enum QuarantineCommand {
-    /// Parse every quarantined delivery again with today's parsers; move those that parse to the queue.
+    /// Parse every quarantined delivery again with today's parsers; move those that parse to the queue, dated by
+    /// their receipt. Wix tokens are verified again (all but their age); a provider's records are replayed only
+    /// with its key configured.
     Replay {
         #[command(flatten)]
         queue: queues::QueueArgs,
+        #[command(flatten)]
+        quiet: QuietArgs,
     },
+}
+
+/// When a command that takes from SQS stops.
+#[derive(clap::Args)]
+struct QuietArgs {
+    /// On SQS, stop once the queue has answered empty for this many seconds in a row (receives long-poll up to
+    /// 20 s each). The SQLite queue stops at its first empty answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = queues::DEFAULT_QUIET.as_secs())]
+    wait: u64,
+}
+
+impl QuietArgs {
+    fn wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.wait)
+    }
 }
 
 /// An error that ends a command: printed as one line, exit status 1.
@@ -90,6 +117,9 @@ pub enum CliError {
     /// Anything else, said plainly.
     #[error("{0}")]
     Usage(String),
+    /// Standard output's reader is gone (`… | head`): the command stops, and says nothing more.
+    #[error("standard output was closed")]
+    Closed,
 }
 
 impl CliError {
@@ -122,20 +152,26 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Send(args) => send::run(args).await,
             Command::Smoke(args) => smoke::run(args).await,
-            Command::Queue(QueueCommand::Drain { queue, quarantine }) => {
-                queues::drain(queue, quarantine).await
-            }
+            Command::Queue(QueueCommand::Drain {
+                queue,
+                quarantine,
+                limit,
+                quiet,
+            }) => queues::drain(queue, quarantine, limit, quiet.wait()).await,
             Command::Queue(QueueCommand::Stats { queue }) => queues::stats(queue).await,
             Command::Queue(QueueCommand::Peek {
                 queue,
                 quarantine,
                 limit,
             }) => queues::peek(queue, quarantine, limit),
-            Command::Quarantine(QuarantineCommand::Replay { queue }) => queues::replay(queue).await,
+            Command::Quarantine(QuarantineCommand::Replay { queue, quiet }) => {
+                replay::replay(queue, quiet.wait()).await
+            }
         }
     });
     match result {
         Ok(code) => code,
+        Err(CliError::Closed) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -2,17 +2,17 @@
 //! `queue drain`, `queue stats`, `queue peek`, `quarantine replay`.
 
 use crate::CliError;
-use rollcall::config::{Limits, Secrets};
-use rollcall::ingest::{Pipeline, Replayed};
+use crate::output::{Lines, note};
+use aws_sdk_sqs::config::timeout::TimeoutConfig;
+use rollcall::config::Limits;
 use rollcall::message::Message;
 use rollcall::quarantine::QuarantineRecord;
 use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, QueueReader, SqliteQueue};
-use rollcall::queue::sqs::SqsQueue;
+use rollcall::queue::sqs::{MAX_RECEIVE_WAIT, SqsQueue};
 use rollcall::queue::{Inbox, Lane, Published, Queue, QueueError, Received};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where the queue is.
 #[derive(clap::Args, Debug, Clone)]
@@ -29,8 +29,9 @@ pub struct QueueArgs {
 /// (`AWS_REGION` and `AWS_ACCESS_KEY_ID`…, then `AWS_PROFILE` or the default profile of `~/.aws/config` and
 /// `~/.aws/credentials`, SSO, web identity, the container's or the instance's role). The rest as the functions
 /// have it (`rollcall::aws`): `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_SQS`, TLS, timeouts and retries within
-/// `deadline`. Nothing is fetched until the first request.
-pub async fn sqs_client(deadline: Duration) -> aws_sdk_sqs::Client {
+/// `deadline`, each attempt allowed `long_poll` more (a receive may wait that long for a message). Nothing is
+/// fetched until the first request.
+pub async fn sqs_client(deadline: Duration, long_poll: Duration) -> aws_sdk_sqs::Client {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let chain = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
@@ -40,6 +41,14 @@ pub async fn sqs_client(deadline: Duration) -> aws_sdk_sqs::Client {
         config.set_region(Some(region.clone()));
     }
     config.set_credentials_provider(chain.credentials_provider());
+    let attempt = deadline / 2 + long_poll;
+    config.set_timeout_config(Some(
+        TimeoutConfig::builder()
+            .connect_timeout(deadline / 2)
+            .operation_attempt_timeout(attempt)
+            .operation_timeout(attempt * 2)
+            .build(),
+    ));
     let mut sqs = aws_sdk_sqs::config::Builder::from(&config.build());
     if let Some(endpoint) = var("AWS_ENDPOINT_URL_SQS") {
         sqs = sqs.endpoint_url(endpoint);
@@ -65,8 +74,17 @@ impl QueueArgs {
 impl AnyQueue {
     /// Opens the queue the arguments name.
     pub async fn open(args: &QueueArgs, limits: Limits) -> Result<AnyQueue, CliError> {
+        AnyQueue::open_with(args, limits, Duration::ZERO).await
+    }
+
+    /// Opens the queue, an SQS client allowing each attempt `wait` more than the deadline's share.
+    async fn open_with(
+        args: &QueueArgs,
+        limits: Limits,
+        wait: Duration,
+    ) -> Result<AnyQueue, CliError> {
         if args.is_sqs() {
-            let client = sqs_client(limits.queue_deadline).await;
+            let client = sqs_client(limits.queue_deadline, wait).await;
             Ok(AnyQueue::Sqs(SqsQueue::new(
                 client,
                 Some(args.queue.clone()),
@@ -77,6 +95,16 @@ impl AnyQueue {
                 &PathBuf::from(&args.queue),
                 DEFAULT_DEDUP_WINDOW,
             )?))
+        }
+    }
+
+    /// Opens the queue the arguments name for a reading tool: the tools' limits and, on SQS, receives that wait
+    /// up to `wait` for a message (long polling), with an SDK attempt timeout that outlasts the wait.
+    pub async fn open_for_reading(args: &QueueArgs, wait: Duration) -> Result<AnyQueue, CliError> {
+        let poll = wait.min(MAX_RECEIVE_WAIT);
+        match AnyQueue::open_with(args, tool_limits(), poll).await? {
+            AnyQueue::Sqs(q) => Ok(AnyQueue::Sqs(q.long_polling(poll))),
+            sqlite => Ok(sqlite),
         }
     }
 
@@ -140,43 +168,101 @@ impl Inbox for AnyQueue {
 }
 
 /// Limits for the reading tools: the SDK gets more time than a webhook answer would.
-fn tool_limits() -> Limits {
+pub fn tool_limits() -> Limits {
     Limits {
         queue_deadline: std::time::Duration::from_secs(10),
         ..Limits::from_env()
     }
 }
 
-/// `rollcall queue drain`.
-pub async fn drain(args: QueueArgs, quarantine: bool) -> Result<ExitCode, CliError> {
-    let queue = AnyQueue::open(&args, tool_limits()).await?;
+/// How long a reading tool waits on SQS for the queue to answer empty before it stops, by default: one long
+/// poll of SQS's longest wait, which asks every server of the queue.
+pub const DEFAULT_QUIET: Duration = MAX_RECEIVE_WAIT;
+
+/// When a reading tool stops: once the queue has answered empty (or nothing new) for a while in a row. The SQLite
+/// queue answers for the whole file at once, so its while is zero: it stops at the first empty answer.
+pub struct Quiet {
+    wait: Duration,
+    since: Option<Instant>,
+}
+
+impl Quiet {
+    /// Stops after `wait` of empty answers on SQS, at the first on SQLite.
+    pub fn new(args: &QueueArgs, wait: Duration) -> Quiet {
+        Quiet {
+            wait: if args.is_sqs() { wait } else { Duration::ZERO },
+            since: None,
+        }
+    }
+
+    /// How long each receive may wait for a message (SQS long polling).
+    pub fn wait(&self) -> Duration {
+        self.wait
+    }
+
+    /// After an empty answer to a receive sent at `asked`: whether the queue has been quiet long enough.
+    pub fn empty(&mut self, asked: Instant) -> bool {
+        self.since.get_or_insert(asked).elapsed() >= self.wait
+    }
+
+    /// After an answer with something new in it.
+    pub fn busy(&mut self) {
+        self.since = None;
+    }
+}
+
+/// `rollcall queue drain`: prints each message and deletes it once printed, until `limit` or until the queue
+/// has been quiet for `wait` (SQS).
+pub async fn drain(
+    args: QueueArgs,
+    quarantine: bool,
+    limit: Option<u64>,
+    wait: Duration,
+) -> Result<ExitCode, CliError> {
+    let mut quiet = Quiet::new(&args, wait);
+    let queue = AnyQueue::open_for_reading(&args, quiet.wait()).await?;
     let lane = if quarantine {
         Lane::Quarantine
     } else {
         Lane::Messages
     };
-    let mut stdout = std::io::stdout().lock();
+    let mut out = Lines::stdout();
     let mut drained = 0u64;
     loop {
-        let batch = queue.receive(lane, 10).await?;
-        if batch.is_empty() {
+        let wanted = limit.map_or(10, |limit| limit.saturating_sub(drained).min(10));
+        if wanted == 0 {
             break;
         }
-        for received in batch {
-            writeln!(stdout, "{}", received.body).map_err(CliError::io("writing to stdout"))?;
-            stdout.flush().map_err(CliError::io("writing to stdout"))?;
+        let asked = Instant::now();
+        let batch = queue.receive(lane, wanted as usize).await?;
+        if batch.is_empty() {
+            if quiet.empty(asked) {
+                break;
+            }
+            continue;
+        }
+        quiet.busy();
+        let mut batch = batch.into_iter();
+        while let Some(received) = batch.next() {
+            if let Err(e) = out.line(&received.body) {
+                // Not written, so not deleted: visible again at once, with the rest of the batch.
+                for unread in std::iter::once(received).chain(batch) {
+                    let _ = queue.release(lane, &unread.handle).await;
+                }
+                return Err(e);
+            }
             queue.delete(lane, &received.handle).await?;
             drained += 1;
         }
     }
-    eprintln!(
+    note(&format!(
         "drained {drained} {}",
         if quarantine {
             "quarantined deliveries"
         } else {
             "messages"
         }
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -221,71 +307,15 @@ pub fn peek(args: QueueArgs, quarantine: bool, limit: Option<u64>) -> Result<Exi
     } else {
         Lane::Messages
     };
-    let mut stdout = std::io::stdout().lock();
-    let peeked = queue.peek(lane, limit, |body| {
-        writeln!(stdout, "{body}").map_err(CliError::io("writing to stdout"))
-    })?;
-    stdout.flush().map_err(CliError::io("writing to stdout"))?;
-    eprintln!(
+    let mut out = Lines::stdout();
+    let peeked = queue.peek(lane, limit, |body| out.line(body))?;
+    note(&format!(
         "peeked at {peeked} {} (nothing removed)",
         if quarantine {
             "quarantined deliveries"
         } else {
             "messages"
         }
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `rollcall quarantine replay`.
-pub async fn replay(args: QueueArgs) -> Result<ExitCode, CliError> {
-    let queue = AnyQueue::open(&args, tool_limits()).await?;
-    let pipeline = Pipeline::new(Secrets::from_env(), queue, tool_limits());
-    let (mut moved, mut kept) = (0u64, Vec::new());
-    loop {
-        let batch = pipeline.queue().receive(Lane::Quarantine, 10).await?;
-        if batch.is_empty() {
-            break;
-        }
-        for received in batch {
-            let record: QuarantineRecord = match serde_json::from_str(&received.body) {
-                Ok(record) => record,
-                Err(e) => {
-                    eprintln!("kept: not a quarantine record ({e})");
-                    kept.push(received.handle);
-                    continue;
-                }
-            };
-            match pipeline
-                .replay(&record)
-                .await
-                .map_err(|e| CliError::Usage(e.to_string()))?
-            {
-                Replayed::Queued { id } => {
-                    pipeline
-                        .queue()
-                        .delete(Lane::Quarantine, &received.handle)
-                        .await?;
-                    println!(
-                        "{}",
-                        serde_json::json!({"replayed": id, "type": record.kind})
-                    );
-                    moved += 1;
-                }
-                Replayed::StillUnparsable(reason) => {
-                    eprintln!(
-                        "kept: {} received {}: {reason}",
-                        record.kind, record.received_at
-                    );
-                    kept.push(received.handle);
-                }
-            }
-        }
-    }
-    // What stays is visible again at once (not only when its lease ends) for the next look.
-    for handle in &kept {
-        pipeline.queue().release(Lane::Quarantine, handle).await?;
-    }
-    eprintln!("replayed {moved}, still quarantined {}", kept.len());
+    ));
     Ok(ExitCode::SUCCESS)
 }

@@ -3,10 +3,10 @@
 //! nothing of Lambda, HTTP servers or SQS: the queue is a port, requests come as plain parts.
 
 use crate::answer::{Accepted, Answer, Rejected};
-use crate::config::{Limits, Secrets};
+use crate::config::{Limits, NotConfigured, Secrets};
 use crate::kind::Kind;
 use crate::message::{Message, format_utc};
-use crate::provider::{self, Authentic, Unparsable};
+use crate::provider::{self, AuthError, Authentic, Unparsable};
 use crate::quarantine::QuarantineRecord;
 use crate::queue::{Published, Queue, QueueError};
 use http::{HeaderMap, Method};
@@ -59,6 +59,22 @@ pub enum Replayed {
     },
     /// It still does not parse.
     StillUnparsable(Unparsable),
+    /// Not read: this run cannot trust or date it. It stays in the quarantine.
+    Refused(Refusal),
+}
+
+/// Why a quarantine record was not replayed, whether or not it would parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Its provider's key is not configured: only a run that holds it may replay the provider's records.
+    #[error("not replayed without its provider's key: {0}")]
+    NoKey(NotConfigured),
+    /// Its Wix token does not verify with the configured keys (signature, header, issuer or audience).
+    #[error("not replayed: its Wix token does not verify with the configured key and app id")]
+    NotAuthentic,
+    /// Its `received_at` is not an RFC 3339 time: the message's `time` cannot be told.
+    #[error("not replayed: its received_at is not an RFC 3339 time")]
+    ReceivedAt,
 }
 
 /// The pipeline: secrets, limits and a queue.
@@ -173,9 +189,16 @@ impl<Q: Queue> Pipeline<Q> {
         }
     }
 
-    /// Parses a quarantined delivery again (it was authenticated on receipt) and queues it if it now parses.
-    /// The caller removes the record once this returns `Queued`.
+    /// Reads a quarantined delivery again ([`provider::reread`]: a Wix token is verified again, all but its
+    /// age) and queues it if it now parses, dated by its own `received_at`. A record this run cannot trust or
+    /// date is [`Replayed::Refused`], never queued. The caller removes the record once this returns `Queued`.
     pub async fn replay(&self, record: &QuarantineRecord) -> Result<Replayed, Rejected> {
+        let Ok(received_at) = OffsetDateTime::parse(
+            &record.received_at,
+            &time::format_description::well_known::Rfc3339,
+        ) else {
+            return Ok(Replayed::Refused(Refusal::ReceivedAt));
+        };
         let body = match record.body_bytes() {
             Ok(body) => body,
             Err(e) => {
@@ -184,18 +207,17 @@ impl<Q: Queue> Pipeline<Q> {
                 ))));
             }
         };
-        let received_at = time::OffsetDateTime::parse(
-            &record.received_at,
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap_or_else(|_| OffsetDateTime::now_utc());
-        match provider::parse(record.kind, &body) {
-            Ok(change) => {
+        match provider::reread(record.kind, &self.secrets, &body) {
+            Ok(Authentic::Readable(change)) => {
                 let message = Message::build(record.kind, change, received_at);
                 self.within_deadline(self.queue.publish(&message)).await?;
                 Ok(Replayed::Queued { id: message.id })
             }
-            Err(reason) => Ok(Replayed::StillUnparsable(reason)),
+            Ok(Authentic::Unreadable(reason)) => Ok(Replayed::StillUnparsable(reason)),
+            Err(AuthError::NotConfigured(missing)) => {
+                Ok(Replayed::Refused(Refusal::NoKey(missing)))
+            }
+            Err(AuthError::Unauthorized) => Ok(Replayed::Refused(Refusal::NotAuthentic)),
         }
     }
 

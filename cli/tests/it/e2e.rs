@@ -293,7 +293,11 @@ fn quarantine_replay_moves_what_parses_now() {
             store.quarantine(&record).await.unwrap();
         }
     });
-    let replay = rollcall(dir.path(), &["quarantine", "replay"]);
+    let replay = rollcall_with(
+        dir.path(),
+        &["quarantine", "replay"],
+        &[("OMERLO_API_KEY", OMERLO_KEY)],
+    );
     assert!(
         replay.status.success(),
         "{}",

@@ -4,6 +4,7 @@
 
 mod aws_chain;
 mod common;
+mod drain_and_replay;
 mod e2e;
 mod personal_data;
 mod queue_file;

@@ -60,6 +60,9 @@ pub enum Lane {
 /// A message taken from a lane: hidden from other readers until deleted or until its lease runs out.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The message's identity, the same on every receive (SQS `MessageId`, the SQLite row), where a handle may
+    /// change with each receive.
+    pub id: String,
     /// What `delete` takes.
     pub handle: String,
     /// The message body, exactly as a consumer receives it.

@@ -19,6 +19,7 @@ pub struct SqsQueue {
     client: Client,
     messages: Option<String>,
     quarantine: Option<String>,
+    receive_wait: Option<Duration>,
 }
 
 impl SqsQueue {
@@ -38,6 +39,16 @@ impl SqsQueue {
             client,
             messages,
             quarantine,
+            receive_wait: None,
+        }
+    }
+
+    /// Receives with long polling: each receive waits up to `wait` (at most SQS's 20 seconds) for a message, and
+    /// asks every server of the queue rather than a sample. The client's attempt timeout must exceed `wait`.
+    pub fn long_polling(self, wait: Duration) -> SqsQueue {
+        SqsQueue {
+            receive_wait: Some(wait.min(MAX_RECEIVE_WAIT)),
+            ..self
         }
     }
 
@@ -75,6 +86,9 @@ pub fn client_from_lookup(lookup: impl Fn(&str) -> Option<String>, deadline: Dur
     }
     Client::from_conf(sqs.build())
 }
+
+/// The longest wait SQS allows a receive (`WaitTimeSeconds`).
+pub const MAX_RECEIVE_WAIT: Duration = Duration::from_secs(20);
 
 fn unavailable(error: impl std::error::Error) -> QueueError {
     QueueError::Unavailable(DisplayErrorContext(error).to_string())
@@ -132,6 +146,10 @@ impl Inbox for SqsQueue {
             .queue_url(self.url(lane)?)
             .max_number_of_messages(max.clamp(1, 10) as i32)
             .visibility_timeout(30)
+            .set_wait_time_seconds(
+                self.receive_wait
+                    .map(|wait| wait.as_secs().min(MAX_RECEIVE_WAIT.as_secs()) as i32),
+            )
             .send()
             .await
             .map_err(unavailable)?;
@@ -141,6 +159,7 @@ impl Inbox for SqsQueue {
             .into_iter()
             .filter_map(|m| {
                 Some(Received {
+                    id: m.message_id?,
                     handle: m.receipt_handle?,
                     body: m.body?,
                 })

@@ -11,6 +11,7 @@ mod modules;
 mod nesting;
 mod pipeline;
 mod providers;
+mod replay;
 mod schema;
 mod sqs;
 mod wix_events;

@@ -4,7 +4,7 @@
 //! families share; [`calendar`] reads the Wix Calendar participations, [`events`] the Wix Events guests and
 //! events. Signature checks work on the raw token as received, and the claims they decode are read on (each
 //! token is decoded once); parsing a stored token decodes it without re-verifying (a quarantined delivery was
-//! verified on receipt).
+//! verified on receipt), and replaying one verifies it again, all but its age.
 
 pub mod calendar;
 pub mod events;
@@ -247,6 +247,21 @@ impl Audience {
 /// `exp`/`nbf` when present (with a minute of leeway for clock skew), and `iat` no older than the configured maximum age. A
 /// token without `iat` is accepted with a warning: its age cannot be told. Every Wix kind goes through here.
 pub(crate) fn verify(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
+    check_claims(auth, verify_signature(auth, token)?, unix_now())
+}
+
+/// Verifies a stored token (a quarantined delivery, for replay) as [`verify`] does, but not its age or
+/// validity period: it was checked when it was received. The signature, the header and `iss`/`aud` are.
+pub(crate) fn verify_stored(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
+    let claims = verify_signature(auth, token)?;
+    if from_elsewhere(auth, &claims) {
+        return Err(AuthError::Unauthorized);
+    }
+    Ok(claims)
+}
+
+/// The claims of a token signed RS256 by one of the app's keys, with no critical header parameter.
+fn verify_signature(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
     let mut validation = Validation::new(Algorithm::RS256);
     // The claims are checked below, where `exp: null` is no expiry and `iat` bounds the age.
     validation.required_spec_claims.clear();
@@ -255,9 +270,7 @@ pub(crate) fn verify(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
     validation.validate_aud = false;
     for key in &auth.keys.0 {
         match jsonwebtoken::decode::<Claims>(token, key, &validation) {
-            Ok(token) if token.header.crit.is_none() => {
-                return check_claims(auth, token.claims, unix_now());
-            }
+            Ok(token) if token.header.crit.is_none() => return Ok(token.claims),
             Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => continue,
             _ => return Err(AuthError::Unauthorized),
         }
@@ -268,12 +281,7 @@ pub(crate) fn verify(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
 /// Checks the claims of a token whose signature verified, at `now` (seconds since the epoch).
 fn check_claims(auth: &WixAuth, claims: Claims, now: f64) -> Result<Claims, AuthError> {
     let leeway = LEEWAY_SECONDS as f64;
-    let refused = claims.iss.as_deref().is_some_and(|iss| iss != ISSUER)
-        || (!auth.app_ids.is_empty()
-            && !claims
-                .aud
-                .as_ref()
-                .is_some_and(|aud| auth.app_ids.iter().any(|id| aud.names(id))))
+    let refused = from_elsewhere(auth, &claims)
         || claims.exp.is_some_and(|exp| exp < now - leeway)
         || claims.nbf.is_some_and(|nbf| nbf > now + leeway)
         || claims.iat.is_some_and(|iat| iat > now + leeway);
@@ -290,6 +298,16 @@ fn check_claims(auth: &WixAuth, claims: Claims, now: f64) -> Result<Claims, Auth
         }
         _ => Ok(claims),
     }
+}
+
+/// Whether a token names another issuer than Wix, or (when app ids are configured) no configured app.
+fn from_elsewhere(auth: &WixAuth, claims: &Claims) -> bool {
+    claims.iss.as_deref().is_some_and(|iss| iss != ISSUER)
+        || (!auth.app_ids.is_empty()
+            && !claims
+                .aud
+                .as_ref()
+                .is_some_and(|aud| auth.app_ids.iter().any(|id| aud.names(id))))
 }
 
 fn unix_now() -> f64 {
@@ -309,7 +327,19 @@ pub(super) fn authenticate(
     Ok(verify(auth, token)?.data)
 }
 
+/// Verifies a stored token in `body` (see [`verify_stored`]: not its age) and returns its `data` claim.
+pub(super) fn authenticate_stored(
+    auth: &WixAuth,
+    body: &[u8],
+) -> Result<Option<Box<RawValue>>, AuthError> {
+    let token = std::str::from_utf8(body)
+        .map_err(|_| AuthError::Unauthorized)?
+        .trim();
+    Ok(verify_stored(auth, token)?.data)
+}
+
 /// The `data` claim of a stored token (verified when it was received), read without a check.
+/// Replay re-verifies instead ([`authenticate_stored`]).
 pub(super) fn stored_data_claim(body: &[u8]) -> Result<Option<Box<RawValue>>, Unparsable> {
     /// The one claim a stored token is read for.
     #[derive(Deserialize)]

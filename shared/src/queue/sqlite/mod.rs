@@ -218,6 +218,7 @@ impl Inbox for SqliteQueue {
             Ok(rows
                 .into_iter()
                 .map(|(seq, body)| Received {
+                    id: seq.to_string(),
                     handle: seq.to_string(),
                     body,
                 })

@@ -248,6 +248,42 @@ class Scale(unittest.TestCase):
             },
         )
 
+    def test_only_the_webhook_functions_may_send_to_the_quarantine(self):
+        """Sending to the quarantine amounts to delivery rights for Omerlo and Mighty Networks (docs/deploying.md):
+        every statement of the stack that could allow it belongs to a webhook function, which must quarantine."""
+        out = transformed()["Resources"]
+        webhook_roles = {f"{name}Role" for name in webhook_functions()}
+
+        def statements(resource):
+            props = resource["Properties"]
+            if resource["Type"] == "AWS::IAM::Role":
+                for policy in props.get("Policies", []):
+                    yield from policy["PolicyDocument"]["Statement"]
+            elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::SQS::QueuePolicy"):
+                yield from props["PolicyDocument"]["Statement"]
+
+        def listed(value):
+            return value if isinstance(value, list) else [value]
+
+        senders = set()
+        for name, resource in out.items():
+            if resource["Type"] == "AWS::IAM::Role":
+                for arn in resource["Properties"].get("ManagedPolicyArns", []):
+                    self.assertNotIn("SQS", json.dumps(arn), f"{name}: an AWS managed SQS policy")
+            for statement in statements(resource):
+                actions = [a.lower() for a in listed(statement.get("Action", []))]
+                sends = any(a in ("sqs:sendmessage", "sqs:*", "*") for a in actions)
+                reaches = any(
+                    "QuarantineQueue" in json.dumps(r) or r == "*" for r in listed(statement.get("Resource", []))
+                )
+                if statement["Effect"] == "Allow" and sends and reaches:
+                    senders.add(name)
+        self.assertEqual(senders, webhook_roles)
+        for name in webhook_roles:
+            for statement in statements(out[name]):
+                if "QuarantineQueue" in json.dumps(statement.get("Resource")):
+                    self.assertEqual(statement["Action"], "sqs:SendMessage", name)
+
     def test_the_default_endpoint_can_be_turned_off_with_a_custom_domain(self):
         t = template()
         api = t["Resources"]["WebhookApi"]["Properties"]

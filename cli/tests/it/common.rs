@@ -107,10 +107,14 @@ pub fn start(mut command: Command) -> Server {
     Server { child, url, logs }
 }
 
-/// `rollcall queue drain ARGS`: the message bodies.
+/// `rollcall queue drain ARGS`: the message bodies. On SQS it stops after 1 s of empty answers unless `extra`
+/// says otherwise (`--wait`): the tests fill their queues before they drain them.
 pub fn drain(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Vec<String> {
     let mut args = vec!["queue", "drain"];
     args.extend_from_slice(extra);
+    if !extra.contains(&"--wait") {
+        args.extend(["--wait", "1"]);
+    }
     let out = rollcall_with(dir, &args, env);
     assert!(
         out.status.success(),

@@ -66,8 +66,9 @@ pub enum Replayed {
 /// Why a quarantine record was not replayed, whether or not it would parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    /// Its provider's key is not configured: only a run that holds it may replay the provider's records.
-    #[error("not replayed without its provider's key: {0}")]
+    /// Its provider's key is not configured (or not usable): only a run that holds it may replay the provider's
+    /// records.
+    #[error("not replayed, this run needs its provider's key: {0}")]
     NoKey(NotConfigured),
     /// Its Wix token does not verify with the configured keys (signature, header, issuer or audience).
     #[error("not replayed: its Wix token does not verify with the configured key and app id")]

@@ -195,7 +195,7 @@ impl Quiet {
         }
     }
 
-    /// How long each receive may wait for a message (SQS long polling).
+    /// The quiet while; each receive may wait that long for a message (SQS long polling, at most 20 s).
     pub fn wait(&self) -> Duration {
         self.wait
     }

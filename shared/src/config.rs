@@ -31,7 +31,10 @@ pub const SAMPLE_SECRETS: [(&str, &str); 3] = [
     ("WIX_PUBLIC_KEY", SAMPLE_WIX_PUBLIC_KEY),
 ];
 
-/// Default body limit: 128 KiB keeps every message (body, base64 in the quarantine, envelope) under SQS's 256 KiB.
+/// Default body limit: 128 KiB. A quarantine record of any body up to
+/// [`crate::quarantine::LARGEST_BODY_LIMIT`] (about 181 KiB) fits the queues' 256 KiB (base64 when escaping would
+/// be larger, headers and reason bounded). A message also repeats values of `original` in its normalized views,
+/// so a large one may not fit: it is quarantined with a reason, not lost ([`crate::sqs_text`]).
 pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 128 * 1024;
 /// Default time the queue gets before the answer is 503: Wix waits only 1250 ms for the whole answer.
 pub(crate) const DEFAULT_QUEUE_DEADLINE: Duration = Duration::from_millis(800);

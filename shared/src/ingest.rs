@@ -170,24 +170,41 @@ impl<Q: Queue> Pipeline<Q> {
         match parsed {
             Authentic::Readable(change) => {
                 let message = Message::build(kind, change, received_at);
-                let published = self.within_deadline(self.queue.publish(&message)).await?;
-                Ok(Accepted::Queued {
-                    id: message.id,
-                    duplicate: published == Published::Duplicate,
-                })
+                match self.within_deadline(self.queue.publish(&message)).await {
+                    Ok(published) => Ok(Accepted::Queued {
+                        id: message.id,
+                        duplicate: published == Published::Duplicate,
+                    }),
+                    // Refused for good (SQS's characters or sizes): a retry would fail the same way.
+                    Err(QueueError::Refused(refusal)) => {
+                        let reason = format!("the queue refused the message: {refusal}");
+                        self.quarantine(kind, reason, received_at, headers, body)
+                            .await
+                    }
+                    Err(e) => Err(e.into()),
+                }
             }
             Authentic::Unreadable(reason) => {
-                let record = QuarantineRecord::new(
-                    kind,
-                    reason.0.clone(),
-                    format_utc(received_at),
-                    headers,
-                    body,
-                );
-                self.within_deadline(self.queue.quarantine(&record)).await?;
-                Ok(Accepted::Quarantined { reason: reason.0 })
+                self.quarantine(kind, reason.0, received_at, headers, body)
+                    .await
             }
         }
+    }
+
+    /// Stores a delivery in the quarantine.
+    async fn quarantine(
+        &self,
+        kind: Kind,
+        reason: String,
+        received_at: OffsetDateTime,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Accepted, Rejected> {
+        let record = QuarantineRecord::new(kind, reason, format_utc(received_at), headers, body);
+        self.within_deadline(self.queue.quarantine(&record)).await?;
+        Ok(Accepted::Quarantined {
+            reason: record.reason,
+        })
     }
 
     /// Reads a quarantined delivery again ([`provider::reread`]: a Wix token is verified again, all but its
@@ -211,8 +228,13 @@ impl<Q: Queue> Pipeline<Q> {
         match provider::reread(record.kind, &self.secrets, &body) {
             Ok(Authentic::Readable(change)) => {
                 let message = Message::build(record.kind, change, received_at);
-                self.within_deadline(self.queue.publish(&message)).await?;
-                Ok(Replayed::Queued { id: message.id })
+                match self.within_deadline(self.queue.publish(&message)).await {
+                    Ok(_) => Ok(Replayed::Queued { id: message.id }),
+                    Err(QueueError::Refused(refusal)) => Ok(Replayed::StillUnparsable(
+                        Unparsable::new(format!("the queue refused the message: {refusal}")),
+                    )),
+                    Err(e) => Err(e.into()),
+                }
             }
             Ok(Authentic::Unreadable(reason)) => Ok(Replayed::StillUnparsable(reason)),
             Err(AuthError::NotConfigured(missing)) => {

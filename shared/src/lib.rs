@@ -7,7 +7,8 @@
 //! - [`provider`]: each provider's payloads, authentication and mapping.
 //! - [`message`]: the message contract consumers read; [`payload`]: its `original` typed by kind.
 //! - [`ingest`]: the pipeline; [`answer`]: its HTTP contract.
-//! - [`queue`]: the queue port and its adapters; [`quarantine`]: the quarantine record.
+//! - [`queue`]: the queue port and its adapters; [`quarantine`]: the quarantine record; [`sqs_text`]: the text
+//!   and sizes SQS accepts, which every queue body obeys.
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
 //!
 //! A consumer turns an SQS body into the typed message in one call, and its original into the provider's own
@@ -44,6 +45,7 @@ pub mod payload;
 pub mod provider;
 pub mod quarantine;
 pub mod queue;
+pub mod sqs_text;
 
 pub use answer::{Accepted, Answer, Rejected};
 pub use ingest::{Pipeline, Request, Route};

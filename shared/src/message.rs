@@ -3,6 +3,7 @@
 //! The functions serialize with these types and consumers deserialize with them: one definition.
 
 use crate::kind::Kind;
+use crate::sqs_text::{Body, Refusal};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -231,10 +232,10 @@ impl Message {
         serde_json::from_str(body)
     }
 
-    /// The message as a queue body (compact JSON).
-    pub fn to_body(&self) -> String {
-        // A Message holds only strings, numbers and raw JSON that was valid when parsed: serializing cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+    /// The message as a queue body: compact JSON that SQS accepts (see [`Body`]); refused when `original` and
+    /// the normalized views together are over [`crate::sqs_text::MAX_BODY_BYTES`].
+    pub fn to_body(&self) -> Result<Body, Refusal> {
+        Body::json(self)
     }
 }
 

@@ -11,4 +11,5 @@ mod queue_file;
 mod queue_tools;
 mod reliability;
 mod serve_limits;
+mod sqs_rules;
 mod wix_token_age;

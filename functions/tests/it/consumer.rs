@@ -25,7 +25,7 @@ async fn the_consumer_binary_handles_a_batch_once() {
     let event = json!({"Records": [{
         "messageId": "m-1",
         "receiptHandle": "h-1",
-        "body": message.to_body(),
+        "body": message.to_body().unwrap().into_string(),
         "attributes": {"MessageGroupId": rollcall::queue::group_id(&message), "ApproximateReceiveCount": "1"},
         "messageAttributes": {},
         "eventSource": "aws:sqs",

@@ -10,5 +10,6 @@ mod docs;
 mod events;
 mod personal_data;
 mod release_build;
+mod sqs_rules;
 mod template;
 mod template_per_kind;

@@ -93,3 +93,19 @@ fn the_committed_template_is_what_regenerate_writes() {
          regenerate with `cargo run -p rollcall-testkit --bin regenerate`"
     );
 }
+
+#[test]
+fn every_queue_pins_the_message_size_rollcall_checks() {
+    let queues: Vec<(String, String)> = template_blocks()
+        .into_iter()
+        .filter(|(_, block)| block.contains("Type: AWS::SQS::Queue"))
+        .collect();
+    assert!(queues.len() >= 3, "{queues:?}");
+    for (id, block) in queues {
+        assert_eq!(
+            value(&block, "MaximumMessageSize:"),
+            Some(rollcall::sqs_text::MAX_MESSAGE_BYTES.to_string().as_str()),
+            "{id}: MaximumMessageSize must be what Rollcall checks bodies against"
+        );
+    }
+}

@@ -9,6 +9,7 @@ pub mod sqs;
 use crate::config::NotConfigured;
 use crate::message::Message;
 use crate::quarantine::QuarantineRecord;
+use crate::sqs_text::Refusal;
 use std::future::Future;
 
 /// Why a queue did not take or give a message.
@@ -23,6 +24,9 @@ pub enum QueueError {
     /// The queue did not answer within the deadline.
     #[error("no answer within the deadline")]
     TimedOut,
+    /// The queue refused the item for good (its characters or its size): sending it again would fail again.
+    #[error("the queue refused it: {0}")]
+    Refused(#[from] Refusal),
 }
 
 /// What the queue did with a message.

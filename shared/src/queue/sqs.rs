@@ -2,14 +2,18 @@
 //! `MessageDeduplicationId` = message id), quarantine records to `QUARANTINE_QUEUE_URL`. The client is built
 //! from the environment without loading a full AWS config (no profile files, no IMDS): Lambda's own variables
 //! are enough, which keeps cold starts short. `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_SQS`) points it at any
-//! SQS-speaking server.
+//! SQS-speaking server. Bodies and attributes obey SQS's rules ([`crate::sqs_text`]); a message SQS refuses for
+//! good is [`QueueError::Refused`], which the pipeline quarantines.
 
 use super::{Inbox, Lane, Published, Queue, QueueError, Received};
 use crate::config::NotConfigured;
 use crate::message::Message;
 use crate::quarantine::QuarantineRecord;
+use crate::sqs_text::{self, Body, Refusal};
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::config::http::HttpResponse;
+use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::operation::send_message::SendMessageError;
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use std::time::Duration;
 
@@ -94,46 +98,104 @@ fn unavailable(error: impl std::error::Error) -> QueueError {
     QueueError::Unavailable(DisplayErrorContext(error).to_string())
 }
 
-fn text(value: &str) -> Result<MessageAttributeValue, QueueError> {
-    MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(value)
-        .build()
-        .map_err(unavailable)
+/// SQS's error codes for a message it refuses for good: its characters (`InvalidMessageContents`), its size or
+/// another value of it (`InvalidParameterValue`). Sending it again would fail again.
+const REFUSALS: [&str; 2] = ["InvalidMessageContents", "InvalidParameterValue"];
+
+/// A failed `SendMessage`: [`QueueError::Refused`] for [`REFUSALS`] (the code only: SQS's message may quote a
+/// character of the delivery), [`QueueError::Unavailable`] for everything else.
+fn send_failed(error: SdkError<SendMessageError, HttpResponse>) -> QueueError {
+    match error.code() {
+        Some(code) if REFUSALS.contains(&code) => QueueError::Refused(Refusal::Sqs {
+            code: code.to_owned(),
+        }),
+        _ => unavailable(error),
+    }
+}
+
+/// The message attributes SQS accepts, from `(name, value)` pairs: a value it would refuse is left out
+/// ([`sqs_text::attribute`]). Refused when body and attributes are over [`sqs_text::MAX_MESSAGE_BYTES`].
+fn attributes<'a>(
+    body: &Body,
+    pairs: impl IntoIterator<Item = (&'static str, &'a str)>,
+) -> Result<Vec<(&'static str, MessageAttributeValue)>, QueueError> {
+    let mut bytes = body.as_str().len();
+    let mut out = Vec::new();
+    for (name, value) in pairs {
+        let Some(value) = sqs_text::attribute(value) else {
+            continue;
+        };
+        bytes += name.len() + "String".len() + value.len();
+        let value = MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(value)
+            .build()
+            .map_err(unavailable)?;
+        out.push((name, value));
+    }
+    if bytes > sqs_text::MAX_MESSAGE_BYTES {
+        return Err(QueueError::Refused(Refusal::TooLarge {
+            bytes,
+            limit: sqs_text::MAX_MESSAGE_BYTES,
+        }));
+    }
+    Ok(out)
 }
 
 impl Queue for SqsQueue {
     async fn publish(&self, message: &Message) -> Result<Published, QueueError> {
         let url = self.url(Lane::Messages)?;
+        let body = message.to_body()?;
+        let attributes = attributes(
+            &body,
+            [
+                ("type", message.kind.message_type()),
+                ("source", message.source.as_str()),
+                ("subject", message.subject.as_str()),
+            ],
+        )?;
         let mut send = self
             .client
             .send_message()
             .queue_url(url)
-            .message_body(message.to_body())
-            .message_attributes("type", text(message.kind.message_type())?)
-            .message_attributes("source", text(&message.source)?)
-            .message_attributes("subject", text(&message.subject)?);
+            .message_body(body.into_string())
+            .set_message_attributes(Some(
+                attributes
+                    .into_iter()
+                    .map(|(n, v)| (n.to_owned(), v))
+                    .collect(),
+            ));
         if url.ends_with(".fifo") {
             send = send
                 .message_group_id(super::group_id(message))
                 .message_deduplication_id(super::deduplication_id(message));
         }
-        send.send().await.map_err(unavailable)?;
+        send.send().await.map_err(send_failed)?;
         Ok(Published::Stored)
     }
 
     async fn quarantine(&self, record: &QuarantineRecord) -> Result<(), QueueError> {
-        let body =
-            serde_json::to_string(record).map_err(|e| QueueError::Unavailable(e.to_string()))?;
+        let body = record.to_body()?;
+        let attributes = attributes(
+            &body,
+            [
+                ("type", record.kind.message_type()),
+                ("reason", record.reason.as_str()),
+            ],
+        )?;
         self.client
             .send_message()
             .queue_url(self.url(Lane::Quarantine)?)
-            .message_body(body)
-            .message_attributes("type", text(record.kind.message_type())?)
-            .message_attributes("reason", text(&record.reason)?)
+            .message_body(body.into_string())
+            .set_message_attributes(Some(
+                attributes
+                    .into_iter()
+                    .map(|(n, v)| (n.to_owned(), v))
+                    .collect(),
+            ))
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(send_failed)?;
         Ok(())
     }
 }

@@ -57,7 +57,7 @@ fn sqs_event(messages: &[&Message]) -> aws_lambda_events::sqs::SqsEvent {
             json!({
                 "messageId": format!("sqs-{i}"),
                 "receiptHandle": format!("handle-{i}"),
-                "body": m.to_body(),
+                "body": m.to_body().unwrap().into_string(),
                 "attributes": {
                     "ApproximateReceiveCount": "1",
                     "SentTimestamp": "1767225600000",

@@ -168,7 +168,7 @@ impl Queue for SqliteQueue {
         let (source, id, body) = (
             message.source.clone(),
             message.id.clone(),
-            message.to_body(),
+            message.to_body()?.into_string(),
         );
         let (message_type, group_id) = (
             message.kind.message_type().to_owned(),
@@ -186,8 +186,7 @@ impl Queue for SqliteQueue {
     }
 
     async fn quarantine(&self, record: &QuarantineRecord) -> Result<(), QueueError> {
-        let body =
-            serde_json::to_string(record).map_err(|e| QueueError::Unavailable(e.to_string()))?;
+        let body = record.to_body()?.into_string();
         let key = (
             format!("quarantine:{}", record.kind.route()),
             delivery_digest(record),

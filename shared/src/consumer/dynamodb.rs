@@ -158,7 +158,7 @@ fn newer_condition(position: &Position) -> String {
         if position.on(axis).is_some() {
             let name = attribute(axis);
             condition = format!(
-                "((attribute_exists({name}) AND {name} {compare} :{name}) OR (attribute_not_exists({name}) AND {condition}))"
+                "((attribute_exists(#{name}) AND #{name} {compare} :{name}) OR (attribute_not_exists(#{name}) AND {condition}))"
             );
         }
     }
@@ -166,15 +166,16 @@ fn newer_condition(position: &Position) -> String {
 }
 
 /// The update that records `position`: it sets the axes the change has and, for a deletion, removes the others.
+/// Axes are named `#<attribute>` (DynamoDB reserves many words); [`named_axes`] lists the ones it names.
 fn record_update(position: &Position) -> String {
     let mut set = vec!["deleted = :d".to_owned(), "expires_at = :e".to_owned()];
     let mut remove = Vec::new();
     for axis in Axis::ALL {
         let name = attribute(axis);
         if position.on(axis).is_some() {
-            set.push(format!("{name} = :{name}"));
+            set.push(format!("#{name} = :{name}"));
         } else if position.deleted {
-            remove.push(name);
+            remove.push(format!("#{name}"));
         }
     }
     let mut update = format!("SET {}", set.join(", "));
@@ -182,6 +183,14 @@ fn record_update(position: &Position) -> String {
         update.push_str(&format!(" REMOVE {}", remove.join(", ")));
     }
     update
+}
+
+/// The axes the expressions of `position`'s update name (DynamoDB refuses a name given but not used): those it
+/// has, and every one for a deletion, which removes the others.
+fn named_axes(position: &Position) -> impl Iterator<Item = Axis> + '_ {
+    Axis::ALL
+        .into_iter()
+        .filter(|axis| position.deleted || position.on(*axis).is_some())
 }
 
 impl Ledger for DynamoLedger {
@@ -241,7 +250,9 @@ impl Ledger for DynamoLedger {
             .expression_attribute_values(":false", AttributeValue::Bool(false))
             .expression_attribute_values(":d", AttributeValue::Bool(position.deleted))
             .expression_attribute_values(":e", expires_at);
-        for axis in Axis::ALL {
+        for axis in named_axes(&position) {
+            update =
+                update.expression_attribute_names(format!("#{}", attribute(axis)), attribute(axis));
             if let Some(value) = position.on(axis) {
                 update = update.expression_attribute_values(
                     format!(":{}", attribute(axis)),
@@ -260,6 +271,52 @@ impl Ledger for DynamoLedger {
                 Ok(())
             }
             Err(e) => Err(error(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The `#name` or `:value` tokens of `expression`.
+    fn tokens(expression: &str, sigil: char) -> BTreeSet<String> {
+        expression
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == sigil))
+            .filter(|t| t.starts_with(sigil))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// DynamoDB refuses an expression naming what is not given, and a name or value given but not used (moto
+    /// checks neither): every shape of position names exactly what `record` gives.
+    #[test]
+    fn the_update_names_exactly_what_it_gives() {
+        for shape in 0..16u8 {
+            let position = Position {
+                sequence: (shape & 1 != 0).then_some(3),
+                revision: (shape & 2 != 0).then_some(6),
+                changed_at_ns: (shape & 4 != 0).then_some(9),
+                deleted: shape & 8 != 0,
+            };
+            let expressions = format!(
+                "{} {}",
+                record_update(&position),
+                newer_condition(&position)
+            );
+            let names: BTreeSet<String> = named_axes(&position)
+                .map(|axis| format!("#{}", attribute(axis)))
+                .collect();
+            let mut values: BTreeSet<String> = [":false", ":d", ":e"].map(str::to_owned).into();
+            values.extend(
+                Axis::ALL
+                    .into_iter()
+                    .filter(|axis| position.on(*axis).is_some())
+                    .map(|axis| format!(":{}", attribute(axis))),
+            );
+            assert_eq!(tokens(&expressions, '#'), names, "{position:?}");
+            assert_eq!(tokens(&expressions, ':'), values, "{position:?}");
         }
     }
 }

@@ -98,8 +98,9 @@ pub fn group_id(message: &Message) -> String {
 
 /// One subject of one tenant as one string, `source/subject`, for the FIFO group and the consumer's ledger.
 /// A source is `/{provider}/{collection}/{tenant id}` and a subject `{entity}/{id}`; an id holding `/` or `#`
-/// would make two subjects one string, so it is written [`escaped`](escape_id). Every other id is kept as it
-/// is: the strings made before this rule stay the same (FIFO groups in flight, a deployed ledger).
+/// would make two subjects one string, so it is written escaped: `#` followed by the id with `%`, `/` and `#`
+/// percent-encoded. Every other id is kept as it is: the strings made before this rule stay the same (FIFO
+/// groups in flight, a deployed ledger).
 pub fn subject_path(source: &str, subject: &str) -> String {
     let source = match source.splitn(4, '/').collect::<Vec<_>>()[..] {
         ["", provider, collection, tenant] => {

@@ -73,7 +73,7 @@ pub struct DomainEvent<E, A> {
     /// The action that caused the change, if given.
     #[serde(default)]
     pub originated_from: Option<String>,
-    /// Per-entity order: a later change has a higher number ([`counter`] reads it).
+    /// Per-entity order: a later change has a higher number (read as a whole number, else none).
     #[serde(default, deserialize_with = "lenient::opt_id")]
     pub entity_event_sequence: Option<Id>,
     /// Body of a creation.

@@ -173,12 +173,22 @@ fn refused(rejected: Rejected) -> Response {
     response
 }
 
+/// A JSON response. Every answer's status is a valid HTTP status; one that is not is answered `500` and logged,
+/// never turned into a `200`.
 fn json_response(status: u16, body: String) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Body::from(body))
-        .unwrap_or_default()
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or_else(|_| {
+        tracing::error!(
+            status,
+            "an answer with an invalid HTTP status: answering 500"
+        );
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR
+    });
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 async fn read_capped(mut body: Body, cap: usize) -> Result<BytesMut, axum::Error> {
@@ -218,4 +228,18 @@ fn shutdown() -> Result<impl std::future::Future<Output = ()>, CliError> {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down: finishing requests in flight");
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_response;
+
+    #[test]
+    fn an_invalid_status_is_answered_500_not_200() {
+        let response = json_response(1000, "{}".into());
+        assert_eq!(response.status(), 500);
+        let response = json_response(202, "{}".into());
+        assert_eq!(response.status(), 202);
+        assert_eq!(response.headers()["content-type"], "application/json");
+    }
 }

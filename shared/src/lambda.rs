@@ -151,7 +151,7 @@ pub async fn run_consumer() -> Result<(), Error> {
     let ledger = DynamoLedger::new(aws_sdk_dynamodb::Client::new(&config), table, ttl);
     let consumer = &Consumer::new(ledger, LogOnly);
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(consumer.process(event.payload).await)
+        Ok::<_, Error>(consumer.process(event.payload).await?)
     }))
     .await
 }

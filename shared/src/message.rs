@@ -70,9 +70,15 @@ pub struct MessageData {
     pub person: Option<PersonView>,
     /// The participation (RSVP, registration, invitation) that changed.
     pub participation: Option<ParticipationView>,
-    /// The provider's per-entity sequence number (Wix `entityEventSequence`); `null` where there is none.
-    /// Consumers order a subject's changes by `sequence`, else by `changed_at`.
+    /// The provider's per-entity event sequence (Wix `entityEventSequence`), and nothing else; `null` where
+    /// there is none or it is not a whole number. Consumers order a subject's changes by an axis both changes
+    /// have: `sequence`, else `revision`, else `changed_at`.
     pub sequence: Option<u64>,
+    /// The changed entity's revision (Wix `revision`, which Wix raises on each update of the entity): a counter
+    /// of its own, never compared with `sequence`; `null` where there is none or it is not a whole number.
+    /// Added in v1: absent from older messages.
+    #[serde(default)]
+    pub revision: Option<u64>,
     /// The provider's update time of the changed entity (RFC 3339, UTC).
     #[schemars(extend("format" = "date-time"))]
     pub changed_at: Option<String>,
@@ -188,8 +194,10 @@ pub struct Change {
     pub person: Option<PersonView>,
     /// The normalized participation.
     pub participation: Option<ParticipationView>,
-    /// The provider's sequence number.
+    /// The provider's event sequence.
     pub sequence: Option<u64>,
+    /// The entity's revision.
+    pub revision: Option<u64>,
     /// The provider's update time, as sent.
     pub changed_at: Option<String>,
     /// Wix `triggeredByAnonymizeRequest`.
@@ -220,6 +228,7 @@ impl Message {
                 person: change.person,
                 participation: change.participation,
                 sequence: change.sequence,
+                revision: change.revision,
                 changed_at: change.changed_at.as_deref().and_then(rfc3339_utc),
                 anonymize_request: change.anonymize_request,
                 original: change.original,
@@ -298,8 +307,9 @@ pub fn json_schema() -> serde_json::Value {
 }
 
 /// Fields added within v1, hence optional in the schema: `(definition, field)`.
-pub const ADDED_IN_V1: [(&str, &str); 3] = [
+pub const ADDED_IN_V1: [(&str, &str); 4] = [
     ("MessageData", "anonymize_request"),
+    ("MessageData", "revision"),
     ("EventView", "status"),
     ("ParticipationView", "waitlisted"),
 ];

@@ -183,6 +183,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
             person: None,
             participation: None,
             sequence: None,
+            revision: None,
             changed_at: event
                 .updated_at
                 .clone()
@@ -230,6 +231,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
             waitlisted: None,
         }),
         sequence: None,
+        revision: None,
         changed_at: rsvp.updated.clone(),
         anonymize_request: None,
         original,

@@ -97,10 +97,49 @@ pub trait Inbox: Send + Sync {
     fn count(&self, lane: Lane) -> impl Future<Output = Result<u64, QueueError>> + Send;
 }
 
-/// The ordering group of a message: its source and subject (a FIFO `MessageGroupId`), kept within SQS's
+/// The ordering group of a message: its [`subject_path`] (a FIFO `MessageGroupId`), kept within SQS's
 /// 128-character limit of visible ASCII by hashing longer or unusual values.
 pub fn group_id(message: &Message) -> String {
-    fifo_token(&format!("{}/{}", message.source, message.subject))
+    fifo_token(&subject_path(&message.source, &message.subject))
+}
+
+/// One subject of one tenant as one string, `source/subject`, for the FIFO group and the consumer's ledger.
+/// A source is `/{provider}/{collection}/{tenant id}` and a subject `{entity}/{id}`; an id holding `/` or `#`
+/// would make two subjects one string, so it is written escaped: `#` followed by the id with `%`, `/` and `#`
+/// percent-encoded. Every other id is kept as it is: the strings made before this rule stay the same (FIFO
+/// groups in flight, a deployed ledger).
+pub fn subject_path(source: &str, subject: &str) -> String {
+    let source = match source.splitn(4, '/').collect::<Vec<_>>()[..] {
+        ["", provider, collection, tenant] => {
+            format!("/{provider}/{collection}/{}", escape_id(tenant))
+        }
+        _ => escape_id(source).into_owned(),
+    };
+    let subject = match subject.split_once('/') {
+        Some((entity, id)) => format!("{}/{}", escape_id(entity), escape_id(id)),
+        None => escape_id(subject).into_owned(),
+    };
+    format!("{source}/{subject}")
+}
+
+/// An id as one segment of a [`subject_path`]: as it is when it holds neither `/` nor `#`, else `#` followed
+/// by the id with `%`, `/` and `#` percent-encoded. An escaped id holds no `/`, and it starts with the `#` that
+/// no id kept as it is holds, so no two ids give the same segment.
+fn escape_id(id: &str) -> std::borrow::Cow<'_, str> {
+    if !id.contains(['/', '#']) {
+        return id.into();
+    }
+    let mut escaped = String::with_capacity(id.len() + 8);
+    escaped.push('#');
+    for c in id.chars() {
+        match c {
+            '%' => escaped.push_str("%25"),
+            '/' => escaped.push_str("%2F"),
+            '#' => escaped.push_str("%23"),
+            other => escaped.push(other),
+        }
+    }
+    escaped.into()
 }
 
 /// The de-duplication id of a message: its id, within SQS's limits. An event is identified by source + id; with
@@ -138,5 +177,56 @@ mod tests {
             fifo_token("with space"),
             "20e9f4ff-21cb-5923-8349-c78af2c62bb6"
         );
+    }
+
+    #[test]
+    fn plain_ids_keep_the_subject_paths_made_before() {
+        for (source, subject) in [
+            ("/wix/instances/6f2c9e1a", "participation/b9d81e37"),
+            ("/omerlo/workspaces/42", "participant/7"),
+            ("/mighty-networks/spaces/77", "rsvp/98765"),
+            ("/wix/instances/a%2Fb", "guest/100%"),
+        ] {
+            assert_eq!(subject_path(source, subject), format!("{source}/{subject}"));
+        }
+    }
+
+    #[test]
+    fn ids_holding_a_separator_are_escaped() {
+        // Both were "/wix/instances/a/participation/b/participation/c" before.
+        let tenant = subject_path("/wix/instances/a/participation/b", "participation/c");
+        let entity = subject_path("/wix/instances/a", "participation/b/participation/c");
+        assert_eq!(
+            tenant,
+            "/wix/instances/#a%2Fparticipation%2Fb/participation/c"
+        );
+        assert_eq!(
+            entity,
+            "/wix/instances/a/participation/#b%2Fparticipation%2Fc"
+        );
+        // An escaped id never equals an id kept as it is, nor another escaped one.
+        assert_ne!(
+            subject_path("/wix/instances/a/b", "guest/1"),
+            subject_path("/wix/instances/#a%2Fb", "guest/1")
+        );
+        assert_eq!(
+            subject_path("/wix/instances/#a%2Fb", "guest/1"),
+            "/wix/instances/#%23a%252Fb/guest/1"
+        );
+    }
+
+    proptest::proptest! {
+        /// Two different (tenant, id) pairs never share a path, over an alphabet made of the separators and the
+        /// escape's own characters.
+        #[test]
+        fn subject_paths_are_unambiguous(
+            a in ("[a/#%2F3]{0,4}", "[a/#%2F3]{0,4}"),
+            b in ("[a/#%2F3]{0,4}", "[a/#%2F3]{0,4}"),
+        ) {
+            let path = |(tenant, id): &(String, String)| {
+                subject_path(&format!("/wix/instances/{tenant}"), &format!("guest/{id}"))
+            };
+            proptest::prop_assert_eq!(path(&a) == path(&b), a == b);
+        }
     }
 }

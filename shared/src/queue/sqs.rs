@@ -215,18 +215,13 @@ impl Inbox for SqsQueue {
             .send()
             .await
             .map_err(unavailable)?;
-        Ok(output
+        // No `messages` is an empty receive; a message without its handle or body is not one SQS sends.
+        output
             .messages
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|m| {
-                Some(Received {
-                    id: m.message_id?,
-                    handle: m.receipt_handle?,
-                    body: m.body?,
-                })
-            })
-            .collect())
+            .map(received)
+            .collect()
     }
 
     async fn delete(&self, lane: Lane, handle: &str) -> Result<(), QueueError> {
@@ -261,12 +256,50 @@ impl Inbox for SqsQueue {
             .send()
             .await
             .map_err(unavailable)?;
-        Ok(output
+        output
             .attributes
             .and_then(|a| {
                 a.get(&QueueAttributeName::ApproximateNumberOfMessages)
                     .and_then(|n| n.parse().ok())
             })
-            .unwrap_or(0))
+            .ok_or_else(|| {
+                QueueError::Unavailable(
+                    "SQS did not answer ApproximateNumberOfMessages as a whole number".into(),
+                )
+            })
+    }
+}
+
+/// A received SQS message as the port's [`Received`]; an error for one without its receipt handle or body,
+/// which SQS always sends (dropping it would hide it from the tools until its lease ran out).
+fn received(message: aws_sdk_sqs::types::Message) -> Result<Received, QueueError> {
+    match (message.message_id, message.receipt_handle, message.body) {
+        (Some(id), Some(handle), Some(body)) => Ok(Received { id, handle, body }),
+        _ => Err(QueueError::Unavailable(
+            "SQS returned a message without its id, receipt handle or body".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sqs::types::Message as SqsMessage;
+
+    #[test]
+    fn a_message_without_its_handle_or_body_is_an_error() {
+        let whole = SqsMessage::builder()
+            .message_id("m")
+            .receipt_handle("h")
+            .body("b")
+            .build();
+        assert_eq!(received(whole).map(|r| r.body), Ok("b".to_owned()));
+        for partial in [
+            SqsMessage::builder().receipt_handle("h").build(),
+            SqsMessage::builder().body("b").build(),
+            SqsMessage::builder().message_id("m").body("b").build(),
+        ] {
+            assert!(matches!(received(partial), Err(QueueError::Unavailable(_))));
+        }
     }
 }

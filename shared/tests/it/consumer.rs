@@ -97,12 +97,16 @@ async fn duplicates_are_skipped_and_stale_changes_dropped() {
     let created = wix(Kind::WixParticipationCreated, "e1", "1");
     let updated = wix(Kind::WixParticipationUpdated, "e2", "2");
     let late_retry = wix(Kind::WixParticipationUpdated, "e0", "1");
-    let response = consumer.process(sqs_event(&[&created, &updated])).await;
+    let response = consumer
+        .process(sqs_event(&[&created, &updated]))
+        .await
+        .unwrap();
     assert!(failures(&response).is_empty());
     // A provider retry two days later (SQS FIFO forgot its id long ago), and an older change arriving late.
     let response = consumer
         .process(sqs_event(&[&created, &late_retry, &updated]))
-        .await;
+        .await
+        .unwrap();
     assert!(failures(&response).is_empty());
     assert_eq!(*recorder.handled.lock().unwrap(), ["e1", "e2"]);
 }
@@ -121,7 +125,10 @@ async fn a_failure_fails_the_rest_of_its_group_only() {
         &body(Kind::OmerloParticipantCreated),
     );
     recorder.fail_on.lock().unwrap().push("a2".into());
-    let response = consumer.process(sqs_event(&[&a1, &a2, &other, &a3])).await;
+    let response = consumer
+        .process(sqs_event(&[&a1, &a2, &other, &a3]))
+        .await
+        .unwrap();
     assert_eq!(
         failures(&response),
         ["sqs-1", "sqs-3"],
@@ -135,7 +142,7 @@ async fn a_failure_fails_the_rest_of_its_group_only() {
     assert_eq!(handled, expected);
     // SQS delivers the failed ones again; now they pass, in order, and nothing is handled twice.
     recorder.fail_on.lock().unwrap().clear();
-    let response = consumer.process(sqs_event(&[&a2, &a3])).await;
+    let response = consumer.process(sqs_event(&[&a2, &a3])).await.unwrap();
     assert!(failures(&response).is_empty());
     assert_eq!(recorder.handled.lock().unwrap().len(), 4);
 }
@@ -155,9 +162,39 @@ async fn a_body_that_is_no_message_fails_alone() {
     event.records[1]
         .attributes
         .insert("MessageGroupId".into(), "poison".into());
-    let response = consumer.process(event).await;
+    let response = consumer.process(event).await.unwrap();
     assert_eq!(failures(&response), ["sqs-1"]);
     assert_eq!(recorder.handled.lock().unwrap().len(), 1);
+
+    // No body at all (SQS always sends one): that record fails, named, and the others go on.
+    let mut event = sqs_event(&[&good, &good]);
+    event.records[0].body = None;
+    event.records[0]
+        .attributes
+        .insert("MessageGroupId".into(), "empty".into());
+    let response = consumer.process(event).await.unwrap();
+    assert_eq!(failures(&response), ["sqs-0"]);
+}
+
+#[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
+#[tokio::test]
+async fn a_record_without_a_message_id_fails_the_whole_batch() {
+    let endpoint = endpoint();
+    let recorder = Recorder::default();
+    let consumer = Consumer::new(ledger(&endpoint).await, &recorder);
+    let good = message(
+        Kind::MightyNetworksRsvpCreated,
+        &body(Kind::MightyNetworksRsvpCreated),
+    );
+    let mut event = sqs_event(&[&good, &good]);
+    event.records[1].message_id = None;
+    let error = consumer.process(event).await.unwrap_err();
+    assert_eq!(error.index, 1);
+    assert!(error.to_string().contains("no messageId"), "{error}");
+    assert!(
+        recorder.handled.lock().unwrap().is_empty(),
+        "a failure it could not name would be acknowledged: nothing is handled"
+    );
 }
 
 #[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
@@ -177,7 +214,8 @@ async fn a_deletion_is_kept_when_an_update_at_its_sequence_follows() {
     );
     let response = consumer
         .process(sqs_event(&[&created, &deleted, &companion, &again]))
-        .await;
+        .await
+        .unwrap();
     assert!(failures(&response).is_empty());
     assert_eq!(*recorder.handled.lock().unwrap(), ["g1", "g3"]);
 
@@ -186,7 +224,8 @@ async fn a_deletion_is_kept_when_an_update_at_its_sequence_follows() {
     let consumer = Consumer::new(ledger(&endpoint).await, &recorder);
     let response = consumer
         .process(sqs_event(&[&created, &companion, &deleted, &again]))
-        .await;
+        .await
+        .unwrap();
     assert!(failures(&response).is_empty());
     assert_eq!(*recorder.handled.lock().unwrap(), ["g1", "g3u", "g3"]);
 }
@@ -205,7 +244,7 @@ async fn a_message_of_an_unknown_type_is_passed_over() {
     future["type"] = "com.wix.events.event.published".into();
     future["id"] = "k-future".into();
     event.records[1].body = Some(future.to_string());
-    let response = consumer.process(event).await;
+    let response = consumer.process(event).await.unwrap();
     assert!(failures(&response).is_empty(), "not a failure");
     assert_eq!(*recorder.handled.lock().unwrap(), ["k1", "k2"]);
 }

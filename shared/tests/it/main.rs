@@ -7,6 +7,8 @@ mod common;
 mod consumer;
 mod dedup_scope;
 mod fuzz;
+#[cfg(feature = "consumer")]
+mod ledger;
 mod modules;
 mod nesting;
 mod pipeline;

@@ -6,6 +6,7 @@ use rollcall::Payload;
 use rollcall::message::{Message, Status};
 use rollcall::provider::parse;
 use rollcall::{Kind, Provider};
+use serde_json::json;
 use time::OffsetDateTime;
 
 fn message(kind: Kind) -> Message {
@@ -256,6 +257,85 @@ fn wix_updated_and_deleted() {
     assert_eq!(
         deleted.data.participation.unwrap().status,
         Some(Status::Cancelled)
+    );
+}
+
+/// One Wix envelope, one policy: a counter that is not a whole number is `null`, and ids sent as numbers are read
+/// as their digits, in Calendar and Events deliveries alike. (A Calendar delivery with either was quarantined.)
+#[test]
+fn wix_families_read_counters_and_numeric_ids_alike() {
+    let signed = |kind: Kind, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut delivery = fixture(&format!("{}.json", kind.binary()));
+        edit(&mut delivery);
+        let token = sign(&wix_claims(&delivery), "wix-test-key.pem");
+        let change = parse(kind, token.as_bytes()).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        Message::build(kind, change, OffsetDateTime::now_utc())
+    };
+    let entities = [
+        (Kind::WixParticipationUpdated, "currentEntity"),
+        (Kind::WixGuestUpdated, "currentEntity"),
+        (Kind::WixEventUpdated, "currentEntity"),
+    ];
+    for (kind, entity) in entities {
+        for (sent, read) in [
+            (json!("7"), Some(7)),
+            (json!(7), Some(7)),
+            (json!(" 7 "), Some(7)),
+            (json!("7.5"), None),
+            (json!(7.0), None),
+            (json!("-1"), None),
+            (json!("18446744073709551616"), None),
+            (json!("seven"), None),
+            (json!(null), None),
+        ] {
+            let m = signed(kind, &|d| {
+                d["data"]["entityEventSequence"] = sent.clone();
+                d["data"]["updatedEvent"][entity]["revision"] = sent.clone();
+            });
+            assert_eq!(
+                (m.data.sequence, m.data.revision),
+                (read, read),
+                "{kind} {sent}"
+            );
+        }
+        let m = signed(kind, &|d| {
+            d["identity"] = json!({"identityType": "MEMBER", "memberId": 42});
+            d["accountInfo"] = json!({"accountId": 7, "siteId": 8, "parentAccountId": 9});
+        });
+        let original: serde_json::Value = serde_json::from_str(m.data.original.get()).unwrap();
+        assert_eq!(original["identity"]["memberId"], 42, "{kind}: kept as sent");
+        m.payload()
+            .unwrap_or_else(|e| panic!("{kind}: typed view: {e}"));
+    }
+    let m = signed(Kind::WixParticipationCreated, &|d| {
+        let entity = &mut d["data"]["createdEvent"]["entity"];
+        entity["eventId"] = json!(130);
+        entity["externalId"] = json!(131);
+        entity["participant"]["contactId"] = json!(5_551_234);
+        entity["participant"]["phone"] = json!(5_555_555_555_u64);
+    });
+    assert_eq!(m.data.event.clone().unwrap().id.as_deref(), Some("130"));
+    let person = m.data.person.clone().unwrap();
+    assert_eq!(person.id.as_deref(), Some("5551234"));
+    assert_eq!(person.phone.as_deref(), Some("5555555555"));
+    let Payload::WixParticipationCreated(delivery) = m.payload().unwrap() else {
+        unreachable!()
+    };
+    let schedule = signed(Kind::WixParticipationCreated, &|d| {
+        let entity = &mut d["data"]["createdEvent"]["entity"];
+        entity.as_object_mut().unwrap().remove("eventId");
+        entity["scheduleId"] = json!(77);
+    });
+    assert_eq!(schedule.data.event.unwrap().id.as_deref(), Some("77"));
+    assert_eq!(
+        delivery
+            .data
+            .entity()
+            .unwrap()
+            .external_id
+            .as_ref()
+            .map(|id| id.as_str()),
+        Some("131")
     );
 }
 

@@ -1,7 +1,7 @@
 //! Wix Calendar participations v3: participation created, updated, deleted (entity
 //! `wix.calendar.v3.participation`), read from the delivery [`super`] verified and decoded.
 
-use super::{Delivery, check_kind};
+use super::{Delivery, check_kind, counter};
 use crate::kind::{Action, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
 use crate::provider::lenient::{self, Id};
@@ -24,8 +24,8 @@ pub struct Participation {
     #[serde(default, deserialize_with = "lenient::opt_id")]
     pub id: Option<Id>,
     /// External id.
-    #[serde(default)]
-    pub external_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub external_id: Option<Id>,
     /// Who takes part.
     #[serde(default)]
     pub participant: Option<Participant>,
@@ -36,19 +36,19 @@ pub struct Participation {
     #[serde(default)]
     pub status: Option<String>,
     /// The event, when the participation is in one event.
-    #[serde(default)]
-    pub event_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub event_id: Option<Id>,
     /// The schedule, when the participation is in every event of a schedule.
-    #[serde(default)]
-    pub schedule_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub schedule_id: Option<Id>,
     /// Revision, incremented on each update.
     #[serde(default, deserialize_with = "lenient::opt_id")]
     pub revision: Option<Id>,
     /// Creation time.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_text")]
     pub created_date: Option<String>,
     /// Last update.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_text")]
     pub updated_date: Option<String>,
 }
 
@@ -57,17 +57,17 @@ pub struct Participation {
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
     /// Name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_text")]
     pub name: Option<String>,
-    /// Phone number.
-    #[serde(default)]
+    /// Phone number (a number is read as its digits).
+    #[serde(default, deserialize_with = "lenient::opt_text")]
     pub phone: Option<String>,
     /// E-mail address.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_text")]
     pub email: Option<String>,
     /// The Wix contact.
-    #[serde(default)]
-    pub contact_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub contact_id: Option<Id>,
 }
 
 /// Reads a decoded delivery ([`claimed_delivery`](super::claimed_delivery)) as a change of the Wix Calendar
@@ -89,29 +89,21 @@ pub(in crate::provider) fn parse(
             Some(_) => None,
         },
     };
-    let sequence = match &event.entity_event_sequence {
-        Some(seq) => Some(
-            seq.as_str()
-                .parse::<u64>()
-                .map_err(|_| Unparsable::new("entityEventSequence is not a whole number"))?,
-        ),
-        None => None,
-    };
     Ok(Change {
         id: event.id.0.clone(),
         source: format!("/wix/instances/{}", typed.instance_id),
         subject: format!("participation/{}", event.entity_id),
         time: event.event_time.clone(),
         event: entity
-            .and_then(|e| e.event_id.clone().or_else(|| e.schedule_id.clone()))
+            .and_then(|e| e.event_id.as_ref().or(e.schedule_id.as_ref()))
             .map(|id| EventView {
-                id: Some(id),
+                id: Some(id.0.clone()),
                 ..EventView::default()
             }),
         person: entity
             .and_then(|e| e.participant.as_ref())
             .map(|p| PersonView {
-                id: p.contact_id.clone(),
+                id: p.contact_id.as_ref().map(|id| id.0.clone()),
                 name: p.name.clone(),
                 email: p.email.clone(),
                 phone: p.phone.clone(),
@@ -130,7 +122,8 @@ pub(in crate::provider) fn parse(
                 .and_then(|n| n.as_str().parse().ok()),
             waitlisted: None,
         }),
-        sequence,
+        sequence: counter(event.entity_event_sequence.as_ref()),
+        revision: counter(entity.and_then(|e| e.revision.as_ref())),
         changed_at: entity
             .and_then(|e| e.updated_date.clone())
             .or_else(|| event.event_time.clone()),

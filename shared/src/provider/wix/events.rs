@@ -4,7 +4,7 @@
 //! the decoded delivery and maps it. Field names are the REST names of Wix's own SDK types
 //! (`@wix/auto_sdk_events_guests`, `@wix/auto_sdk_events_wix-events-v-2`).
 
-use super::{Delivery, check_kind};
+use super::{Delivery, check_kind, counter};
 use crate::kind::{Action, Kind};
 use crate::message::{
     Change, EventStatus, EventView, ParticipationView, PersonView, Status, full_name, rfc3339_utc,
@@ -340,12 +340,6 @@ fn expectation(error: &serde_json::Error) -> String {
     }
 }
 
-/// `entityEventSequence` when sent, else the entity's `revision`; a value that is not a whole number is none.
-fn sequence(sent: Option<&Id>, revision: Option<&Id>) -> Option<u64> {
-    sent.or(revision)
-        .and_then(|n| n.as_str().trim().parse().ok())
-}
-
 fn guest_change(kind: Kind, delivery: &GuestDelivery, original: Box<RawValue>) -> Change {
     let event = &delivery.data;
     let guest = event.entity();
@@ -397,10 +391,8 @@ fn guest_change(kind: Kind, delivery: &GuestDelivery, original: Box<RawValue>) -
                 .and_then(|n| n.as_str().parse().ok()),
             waitlisted,
         }),
-        sequence: sequence(
-            event.entity_event_sequence.as_ref(),
-            guest.and_then(|g| g.revision.as_ref()),
-        ),
+        sequence: counter(event.entity_event_sequence.as_ref()),
+        revision: counter(guest.and_then(|g| g.revision.as_ref())),
         changed_at: guest
             .and_then(|g| g.updated_date.clone())
             .or_else(|| event.event_time.clone()),
@@ -456,10 +448,8 @@ fn event_change(kind: Kind, delivery: &EventDelivery, original: Box<RawValue>) -
         event: Some(view),
         person: None,
         participation: None,
-        sequence: sequence(
-            event.entity_event_sequence.as_ref(),
-            entity.and_then(|e| e.revision.as_ref()),
-        ),
+        sequence: counter(event.entity_event_sequence.as_ref()),
+        revision: counter(entity.and_then(|e| e.revision.as_ref())),
         changed_at: entity
             .and_then(|e| e.updated_date.clone())
             .or_else(|| canceled.and_then(|c| c.timestamp.clone()))

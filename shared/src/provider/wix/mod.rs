@@ -73,7 +73,7 @@ pub struct DomainEvent<E, A> {
     /// The action that caused the change, if given.
     #[serde(default)]
     pub originated_from: Option<String>,
-    /// Per-entity order: a later change has a higher number.
+    /// Per-entity order: a later change has a higher number (read as a whole number, else none).
     #[serde(default, deserialize_with = "lenient::opt_id")]
     pub entity_event_sequence: Option<Id>,
     /// Body of a creation.
@@ -161,7 +161,7 @@ impl<E, A> DomainEvent<E, A> {
     }
 }
 
-/// Who caused a change.
+/// Who caused a change. Ids sent as numbers are read as their digits, as everywhere in a Wix delivery.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
@@ -169,17 +169,17 @@ pub struct Identity {
     #[serde(default)]
     pub identity_type: Option<String>,
     /// A logged-in site member.
-    #[serde(default)]
-    pub member_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub member_id: Option<Id>,
     /// A visitor who is not logged in.
-    #[serde(default)]
-    pub anonymous_visitor_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub anonymous_visitor_id: Option<Id>,
     /// A Wix user.
-    #[serde(default)]
-    pub wix_user_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub wix_user_id: Option<Id>,
     /// An app.
-    #[serde(default)]
-    pub app_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub app_id: Option<Id>,
 }
 
 /// The Wix account a change belongs to.
@@ -187,14 +187,20 @@ pub struct Identity {
 #[serde(rename_all = "camelCase")]
 pub struct AccountInfo {
     /// The account.
-    #[serde(default)]
-    pub account_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub account_id: Option<Id>,
     /// The parent account, for child accounts.
-    #[serde(default)]
-    pub parent_account_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub parent_account_id: Option<Id>,
     /// The site.
-    #[serde(default)]
-    pub site_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    pub site_id: Option<Id>,
+}
+
+/// The one reading of a Wix counter (`entityEventSequence`, an entity's `revision`), for both families: a whole
+/// number, sent as a number or as a string (Wix sends int64 as strings); anything else is none, never a refusal.
+pub(crate) fn counter(sent: Option<&Id>) -> Option<u64> {
+    sent.and_then(|n| n.as_str().trim().parse().ok())
 }
 
 /// The issuer Wix names in its tokens (`iss`), when it names one.

@@ -38,6 +38,7 @@ fn message(source: &str, id: &str) -> Message {
         person: None,
         participation: None,
         sequence: None,
+        revision: None,
         changed_at: None,
         anonymize_request: None,
         original: serde_json::value::RawValue::from_string("{}".into()).unwrap(),

@@ -48,7 +48,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let limits = Limits::from_env();
+    let limits = Limits::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
     let secrets = if args.dev {
         let defaulted: Vec<&str> = SAMPLE_SECRETS
             .iter()
@@ -127,10 +127,11 @@ async fn handle(State(pipeline): State<Shared>, request: axum::extract::Request)
         return refused(rejected);
     }
     // Read at most one byte past the limit: enough for the pipeline to answer 413 without buffering more.
-    let read = match conn::by_body_deadline(&parts, read_capped(body, limit + 1)).await {
-        Ok(read) => read,
-        Err(rejected) => return refused(rejected),
-    };
+    let read =
+        match conn::by_body_deadline(&parts, read_capped(body, limit.saturating_add(1))).await {
+            Ok(read) => read,
+            Err(rejected) => return refused(rejected),
+        };
     let Ok(body) = read else {
         // The client went away mid-body: nothing is stored, and nobody is left to read an answer.
         return json_response(

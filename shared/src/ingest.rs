@@ -93,9 +93,7 @@ impl<Q: Queue> Pipeline<Q> {
         let started = Instant::now();
         let kind = route.resolve(request.path);
         let result = match kind {
-            None => Err(Rejected::NotFound {
-                path: request.path.to_owned(),
-            }),
+            None => Err(Rejected::not_found(request.path)),
             Some(_) if request.method != Method::POST => Err(Rejected::MethodNotAllowed {
                 method: request.method.to_string(),
             }),

@@ -1,0 +1,124 @@
+//! Issue 26's smaller leaks through `rollcall serve`: what an unauthenticated request can put in the logs and
+//! answers, an out-of-range body limit, padded Wix tokens in the quarantine, and deliveries refused from their
+//! headers before their body is read.
+
+use crate::common::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// Sends `raw` on a new connection to `server` and reads until the server closes it or 10 s pass.
+fn exchange(server: &Server, raw: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
+    stream.write_all(raw).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    answer
+}
+
+/// The server's log lines once one contains `text` (all of them after 10 s).
+fn logs_with(server: &Server, text: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let logs = server.logs.lock().unwrap().clone();
+        if logs.iter().any(|l| l.contains(text)) || Instant::now() > deadline {
+            return logs;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_refused_path_reaches_logs_and_answers_percent_encoded_and_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--dev"], &[]);
+    // NEL, C1 CSI, U+2028, a bidi override, as UTF-8 in the request target, then a long tail.
+    let spoof = "/x\u{85}\u{9b}31m\u{2028}\u{202e}fake-log-line".to_owned() + &"y".repeat(4000);
+    let mut request = b"POST ".to_vec();
+    request.extend_from_slice(spoof.as_bytes());
+    request.extend_from_slice(
+        b" HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    let answer = exchange(&server, &request);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(
+        answer.contains("/x%C2%85%C2%9B31m%E2%80%A8%E2%80%AEfake-log-line"),
+        "{answer}"
+    );
+    let logs = logs_with(&server, "not_found");
+    let line = logs
+        .iter()
+        .find(|l| l.contains("not_found"))
+        .expect("the 404 is logged");
+    assert!(
+        line.contains("/x%C2%85%C2%9B31m%E2%80%A8%E2%80%AE"),
+        "{line}"
+    );
+    for raw in ['\u{85}', '\u{9b}', '\u{2028}', '\u{202e}'] {
+        assert!(!line.contains(raw), "{line}");
+        assert!(!answer.contains(raw), "{answer}");
+    }
+    assert!(!line.contains(&"y".repeat(300)), "the path is cut: {line}");
+}
+
+/// `ROLLCALL_MAX_BODY_BYTES=18446744073709551615` made `limit + 1` wrap to 0: every body read as empty, and an
+/// Omerlo delivery was quarantined without its body. A limit above what a queue message holds stops the server
+/// at its start, naming the variable; the largest accepted still reads a body whole.
+#[test]
+fn an_out_of_range_body_limit_stops_serve_at_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(ROLLCALL);
+    command
+        .args(["serve", "--dev", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("ROLLCALL_MAX_BODY_BYTES", "18446744073709551615")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for var in SECRET_VARS {
+        command.env_remove(var);
+    }
+    let mut child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve started with an out-of-range body limit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("ROLLCALL_MAX_BODY_BYTES") && stderr.contains("18446744073709551615"),
+        "{stderr}"
+    );
+
+    let server = serve(
+        dir.path(),
+        &["--dev"],
+        &[("ROLLCALL_MAX_BODY_BYTES", "1048576")],
+    );
+    let delivery = unique_deliveries(1).remove(0);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (status, body) =
+        runtime.block_on(load(&server.url, std::sync::Arc::new(vec![delivery]), 1))[0].clone();
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("queued")),
+        "{body}"
+    );
+}

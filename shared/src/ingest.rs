@@ -163,7 +163,7 @@ impl<Q: Queue> Pipeline<Q> {
                     reason.0.clone(),
                     format_utc(received_at),
                     headers,
-                    body,
+                    provider::verified_body(kind, body),
                 );
                 self.within_deadline(self.queue.quarantine(&record)).await?;
                 Ok(Accepted::Quarantined { reason: reason.0 })

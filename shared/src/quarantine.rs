@@ -1,7 +1,7 @@
 //! The quarantine record: an authentic delivery that did not parse as its kind, kept whole (minus credentials)
 //! so that `rollcall quarantine replay` can re-ingest it after a parser fix.
 
-use crate::kind::Kind;
+use crate::kind::{Kind, Provider};
 use base64::Engine as _;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,30 @@ impl QuarantineRecord {
             body,
             body_base64,
         }
+    }
+
+    /// What identifies the delivery among the quarantined ones of its route, as a hex SHA-256: the same delivery
+    /// posted again has the same key, so a queue keeps it once. A Wix delivery is its token's signature (the
+    /// last of its three parts), which no one without the app's key can vary; any other delivery is its body.
+    pub fn delivery_key(&self) -> String {
+        let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        match self.kind.provider() {
+            Provider::Wix if !self.body_base64 => {
+                let signature = self.body.rsplit('.').next().unwrap_or_default();
+                context.update(b"wix-signature:");
+                context.update(signature.as_bytes());
+            }
+            _ => {
+                context.update(&[u8::from(self.body_base64)]);
+                context.update(self.body.as_bytes());
+            }
+        }
+        context
+            .finish()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The body's bytes as received.

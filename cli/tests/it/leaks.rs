@@ -122,3 +122,50 @@ fn an_out_of_range_body_limit_stops_serve_at_its_start() {
         "{body}"
     );
 }
+
+/// A captured Wix token posted with different whitespace around it is one delivery: the quarantine keeps one
+/// record of it, the token alone. More than a little whitespace, or another whitespace character (U+000B made a
+/// 771 KB row of one post), is refused with `401` and stores nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn padded_repeats_of_a_wix_token_are_quarantined_once() {
+    use rollcall::Kind;
+    use rollcall_testkit::deliveries::{WixSigner, body, headers};
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--dev"], &[]);
+    // Authentic, but of another kind than its route: quarantined.
+    let token = body(Kind::WixParticipationUpdated, &WixSigner::new());
+    let post = |padded: Vec<u8>| Delivery {
+        kind: Kind::WixParticipationCreated,
+        headers: headers(rollcall::Provider::Wix),
+        body: padded,
+    };
+    let mut accepted = Vec::new();
+    for (before, after) in [
+        ("", ""),
+        ("", "\n"),
+        ("", "\r\n"),
+        (" ", " "),
+        ("\r\n", "\r\n"),
+    ] {
+        accepted.push(post([before.as_bytes(), &token, after.as_bytes()].concat()));
+    }
+    for answer in load(&server.url, std::sync::Arc::new(accepted), 1).await {
+        assert_eq!(answer.1["status"], "quarantined", "{answer:?}");
+    }
+    let refused: Vec<Delivery> = [&b"\x0b"[..], b"\xc2\xa0", b"     ", b"\x0c"]
+        .into_iter()
+        .map(|padding| post([&token, padding].concat()))
+        .collect();
+    for answer in load(&server.url, std::sync::Arc::new(refused), 1).await {
+        assert_eq!(answer.0, 401, "{answer:?}");
+    }
+    drop(server);
+    let peek = rollcall(dir.path(), &["queue", "peek", "--quarantine"]);
+    let records: Vec<serde_json::Value> = String::from_utf8(peek.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["body"].as_str().unwrap().as_bytes(), token);
+}

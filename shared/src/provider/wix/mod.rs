@@ -298,14 +298,34 @@ fn unix_now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// Verifies the token in `body` (see [`verify`]) and returns its `data` claim.
+/// The most bytes of whitespace (space, tab, CR, LF) accepted around a Wix token, before and after it in all: a
+/// line end a tool or a proxy may add. More, or any other character, and the body is not the token Wix signed:
+/// it is refused (`401`), never stored. What is stored and de-duplicated is the token alone ([`token`]), so no
+/// padding of a captured token makes a new quarantine record.
+pub const MAX_TOKEN_PADDING: usize = 4;
+
+/// The token of a Wix body: the body without the whitespace around it, when that is at most
+/// [`MAX_TOKEN_PADDING`] bytes of space, tab, CR or LF and the rest is UTF-8.
+pub(crate) fn token(body: &[u8]) -> Option<&str> {
+    let token = body.trim_ascii();
+    let padding = body.len() - token.len();
+    let plain = body
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .chain(body.iter().rev().take_while(|b| b.is_ascii_whitespace()))
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+    if padding > MAX_TOKEN_PADDING || !plain {
+        return None;
+    }
+    std::str::from_utf8(token).ok()
+}
+
+/// Verifies the token in `body` ([`token`], then [`verify`]) and returns its `data` claim.
 pub(super) fn authenticate(
     auth: &WixAuth,
     body: &[u8],
 ) -> Result<Option<Box<RawValue>>, AuthError> {
-    let token = std::str::from_utf8(body)
-        .map_err(|_| AuthError::Unauthorized)?
-        .trim();
+    let token = token(body).ok_or(AuthError::Unauthorized)?;
     Ok(verify(auth, token)?.data)
 }
 

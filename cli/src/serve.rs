@@ -126,6 +126,24 @@ async fn handle(State(pipeline): State<Shared>, request: axum::extract::Request)
     if let Err(rejected) = conn::check_head(&parts, limit) {
         return refused(rejected);
     }
+    // A request its head refuses (no route, not POST, a wrong API key) is answered before its body is read; a
+    // body left unread (one is declared) leaves the connection unable to carry another request.
+    if let Some(answer) =
+        pipeline.refuse_from_head(Route::Any, &parts.method, parts.uri.path(), &parts.headers)
+    {
+        let response = json_response(answer.status, answer.body);
+        let declared = |name| parts.headers.contains_key(name);
+        let bodiless = !declared(http::header::TRANSFER_ENCODING)
+            && parts
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .is_none_or(|length| length.as_bytes() == b"0");
+        return if bodiless {
+            response
+        } else {
+            closing(response)
+        };
+    }
     // Read at most one byte past the limit: enough for the pipeline to answer 413 without buffering more.
     let read =
         match conn::by_body_deadline(&parts, read_capped(body, limit.saturating_add(1))).await {
@@ -167,7 +185,12 @@ async fn handle(State(pipeline): State<Shared>, request: axum::extract::Request)
 fn refused(rejected: Rejected) -> Response {
     let answer = Answer::new(&Err(rejected.clone()));
     tracing::warn!(status = answer.status, outcome = rejected.code(), error = %rejected);
-    let mut response = json_response(answer.status, answer.body);
+    closing(json_response(answer.status, answer.body))
+}
+
+/// `response` with `Connection: close`: its request's body was not read to its end, so the connection cannot
+/// carry another request.
+fn closing(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(CONNECTION, HeaderValue::from_static("close"));

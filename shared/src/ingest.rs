@@ -99,40 +99,32 @@ impl<Q: Queue> Pipeline<Q> {
             }),
             Some(kind) => self.ingest(kind, request.headers, request.body).await,
         };
-        let answer = Answer::new(&result);
-        let ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-        let kind = kind.map(Kind::message_type).unwrap_or("-");
-        match &result {
-            Ok(Accepted::Queued { id, duplicate }) => {
-                tracing::info!(
-                    kind,
-                    id,
-                    status = answer.status,
-                    outcome = "queued",
-                    duplicate,
-                    ms
-                )
-            }
-            Ok(Accepted::Quarantined { reason }) => {
-                // A reason says where and what, never a value of the delivery (provider::reason).
-                tracing::warn!(
-                    kind,
-                    status = answer.status,
-                    outcome = "quarantined",
-                    reason,
-                    ms
-                )
-            }
-            Err(rejected) => tracing::warn!(
-                kind,
-                status = answer.status,
-                outcome = rejected.code(),
-                error = %rejected,
-                cause = std::error::Error::source(rejected).map(ToString::to_string),
-                ms
-            ),
-        }
-        answer
+        logged(kind, &result, started)
+    }
+
+    /// The answer to a request that its head alone refuses, logged as [`Pipeline::handle`] logs it: a path no
+    /// kind is served at, a method other than POST, or credentials in the headers that do not authenticate
+    /// (Omerlo, Mighty Networks: [`provider::authenticate_headers`]). `None` when the body must be read to
+    /// decide. `rollcall serve` asks before it reads a body, so a forged delivery costs no body read.
+    pub fn refuse_from_head(
+        &self,
+        route: Route,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Option<Answer> {
+        let started = Instant::now();
+        let kind = route.resolve(path);
+        let rejected = match kind {
+            None => Rejected::not_found(path),
+            Some(_) if method != Method::POST => Rejected::MethodNotAllowed {
+                method: method.to_string(),
+            },
+            Some(kind) => provider::authenticate_headers(kind, &self.secrets, headers)
+                .err()?
+                .into(),
+        };
+        Some(logged(kind, &Err(rejected), started))
     }
 
     /// Authenticates a delivery of `kind` and stores it: as a message, or in the quarantine.
@@ -205,6 +197,44 @@ impl<Q: Queue> Pipeline<Q> {
             .await
             .unwrap_or(Err(QueueError::TimedOut))
     }
+}
+
+/// The answer to `result`, with its one log line (kind, id, status, milliseconds; never a body or a secret).
+fn logged(kind: Option<Kind>, result: &Result<Accepted, Rejected>, started: Instant) -> Answer {
+    let answer = Answer::new(result);
+    let ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let kind = kind.map(Kind::message_type).unwrap_or("-");
+    match result {
+        Ok(Accepted::Queued { id, duplicate }) => {
+            tracing::info!(
+                kind,
+                id,
+                status = answer.status,
+                outcome = "queued",
+                duplicate,
+                ms
+            )
+        }
+        Ok(Accepted::Quarantined { reason }) => {
+            // A reason says where and what, never a value of the delivery (provider::reason).
+            tracing::warn!(
+                kind,
+                status = answer.status,
+                outcome = "quarantined",
+                reason,
+                ms
+            )
+        }
+        Err(rejected) => tracing::warn!(
+            kind,
+            status = answer.status,
+            outcome = rejected.code(),
+            error = %rejected,
+            cause = std::error::Error::source(rejected).map(ToString::to_string),
+            ms
+        ),
+    }
+    answer
 }
 
 #[cfg(test)]

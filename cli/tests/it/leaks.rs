@@ -169,3 +169,71 @@ async fn padded_repeats_of_a_wix_token_are_quarantined_once() {
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["body"].as_str().unwrap().as_bytes(), token);
 }
+
+/// `queue peek` into a pager that reads nothing kept its read snapshot open, so the server's checkpoints could not
+/// empty the write-ahead log, which grew with every commit. Peek reads a page into memory and ends its statement
+/// before writing: a stalled reader holds no snapshot, and the log stops growing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_peek_holds_no_read_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--dev"], &[]);
+    let deliveries = unique_deliveries(400);
+    let (first, second) = deliveries.split_at(200);
+    load(&server.url, std::sync::Arc::new(first.to_vec()), 1).await;
+    // A pager that reads nothing: peek fills the pipe and waits.
+    let mut peek = std::process::Command::new(ROLLCALL)
+        .args(["queue", "peek"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        peek.try_wait().unwrap().is_none(),
+        "peek waits on its stdout"
+    );
+    let wal = dir.path().join(".rollcall/queue.db-wal");
+    let before = std::fs::metadata(&wal).unwrap().len();
+    load(&server.url, std::sync::Arc::new(second.to_vec()), 1).await;
+    std::thread::sleep(Duration::from_secs(1));
+    let grown = std::fs::metadata(&wal)
+        .unwrap()
+        .len()
+        .saturating_sub(before);
+    let _ = peek.kill();
+    let _ = peek.wait();
+    assert!(
+        grown < 1 << 20,
+        "the write-ahead log grew by {grown} bytes behind a stalled peek"
+    );
+}
+
+/// Omerlo and Mighty Networks authenticate by header: a delivery with a wrong key is refused from its head, at
+/// once, before any of its body is read (here the body never comes; it used to be waited for until the body
+/// timeout, then read whole).
+#[test]
+fn wrong_api_keys_are_refused_before_the_body_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--dev"], &[]);
+    for (route, credential) in [
+        ("/webhooks/omerlo/participant-created", "X-Api-Key: wrong"),
+        (
+            "/webhooks/mighty-networks/rsvp-created",
+            "Authorization: Bearer wrong",
+        ),
+    ] {
+        let head = format!(
+            "POST {route} HTTP/1.1\r\nHost: a\r\n{credential}\r\nContent-Type: application/json\r\n\
+             Content-Length: 100000\r\n\r\n"
+        );
+        let started = Instant::now();
+        let answer = String::from_utf8_lossy(&exchange(&server, head.as_bytes())).into_owned();
+        assert!(answer.starts_with("HTTP/1.1 401"), "{route}: {answer:?}");
+        assert!(
+            answer.to_lowercase().contains("connection: close"),
+            "{answer}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{route}");
+    }
+}

@@ -91,15 +91,11 @@ impl<Q: Queue> Pipeline<Q> {
     /// Serves one request and logs one line for it (kind, id, status, milliseconds; never a body or a secret).
     pub async fn handle(&self, route: Route, request: Request<'_>) -> Answer {
         let started = Instant::now();
-        let kind = route.resolve(request.path);
-        let result = match kind {
-            None => Err(Rejected::not_found(request.path)),
-            Some(_) if request.method != Method::POST => Err(Rejected::MethodNotAllowed {
-                method: request.method.to_string(),
-            }),
-            Some(kind) => self.ingest(kind, request.headers, request.body).await,
+        let result = match routed(route, request.method, request.path) {
+            Ok(kind) => self.ingest(kind, request.headers, request.body).await,
+            Err(rejected) => Err(rejected),
         };
-        logged(kind, &result, started)
+        logged(route.resolve(request.path), &result, started)
     }
 
     /// The answer to a request that its head alone refuses, logged as [`Pipeline::handle`] logs it: a path no
@@ -114,17 +110,13 @@ impl<Q: Queue> Pipeline<Q> {
         headers: &HeaderMap,
     ) -> Option<Answer> {
         let started = Instant::now();
-        let kind = route.resolve(path);
-        let rejected = match kind {
-            None => Rejected::not_found(path),
-            Some(_) if method != Method::POST => Rejected::MethodNotAllowed {
-                method: method.to_string(),
-            },
-            Some(kind) => provider::authenticate_headers(kind, &self.secrets, headers)
+        let rejected = match routed(route, method, path) {
+            Ok(kind) => provider::authenticate_headers(kind, &self.secrets, headers)
                 .err()?
                 .into(),
+            Err(rejected) => rejected,
         };
-        Some(logged(kind, &Err(rejected), started))
+        Some(logged(route.resolve(path), &Err(rejected), started))
     }
 
     /// Authenticates a delivery of `kind` and stores it: as a message, or in the quarantine.
@@ -196,6 +188,17 @@ impl<Q: Queue> Pipeline<Q> {
         tokio::time::timeout(self.limits.queue_deadline, operation)
             .await
             .unwrap_or(Err(QueueError::TimedOut))
+    }
+}
+
+/// The kind `route` serves at `path` to `method`, or why none does (no route: `404`; not POST: `405`).
+fn routed(route: Route, method: &Method, path: &str) -> Result<Kind, Rejected> {
+    match route.resolve(path) {
+        None => Err(Rejected::not_found(path)),
+        Some(_) if method != Method::POST => Err(Rejected::MethodNotAllowed {
+            method: method.to_string(),
+        }),
+        Some(kind) => Ok(kind),
     }
 }
 

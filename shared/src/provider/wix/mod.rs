@@ -303,7 +303,7 @@ fn unix_now() -> f64 {
 
 /// The most bytes of whitespace (space, tab, CR, LF) accepted around a Wix token, before and after it in all: a
 /// line end a tool or a proxy may add. More, or any other character, and the body is not the token Wix signed:
-/// it is refused (`401`), never stored. What is stored and de-duplicated is the token alone ([`token`]), so no
+/// it is refused (`401`), never stored. What is stored and de-duplicated is the token alone, so no
 /// padding of a captured token makes a new quarantine record.
 pub const MAX_TOKEN_PADDING: usize = 4;
 

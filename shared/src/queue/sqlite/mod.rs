@@ -1,11 +1,10 @@
-//! The embedded queue: one SQLite file (mode 0600) holding the messages, the quarantine and the
-//! de-duplication keys (source + id per message, route + [`QuarantineRecord::delivery_key`] per quarantined
-//! delivery), for running
-//! Rollcall on one machine without AWS. If the file is deleted or replaced while in use, every later write
-//! fails: the queue is never recreated or reopened behind the operator's back. Durable in the full sense: an
-//! answer comes only after a `synchronous=FULL` commit. Concurrent requests share commits: one writer thread
-//! takes every job waiting and commits them together, so one fsync serves many deliveries. Checkpoints (copying
-//! the write-ahead log into the database file, and its fsync) run on a thread of their own, off the commit path.
+//! The embedded queue: one SQLite file (mode 0600) holding the messages, the quarantine and the de-duplication keys
+//! (source + id per message, route + [`QuarantineRecord::delivery_key`] per quarantined delivery), for running
+//! Rollcall on one machine without AWS. If the file is deleted or replaced while in use, every later write fails:
+//! the queue is never recreated or reopened behind the operator's back. Durable in the full sense: an answer comes
+//! only after a `synchronous=FULL` commit. Concurrent requests share commits: one writer thread takes every job
+//! waiting and commits them together, so one fsync serves many deliveries. Checkpoints (copying the write-ahead log
+//! into the database file, and its fsync) run on a thread of their own, off the commit path.
 
 mod file;
 mod reader;

@@ -167,11 +167,12 @@ impl Inbox for AnyQueue {
     }
 }
 
-/// Limits for the reading tools: the SDK gets more time than a webhook answer would.
+/// Limits for the reading tools: the SDK gets more time than a webhook answer would. The body limit plays no
+/// part in them (a replay re-reads what was accepted), so `ROLLCALL_MAX_BODY_BYTES` is not read.
 pub fn tool_limits() -> Limits {
     Limits {
         queue_deadline: std::time::Duration::from_secs(10),
-        ..Limits::from_env()
+        ..Limits::default()
     }
 }
 

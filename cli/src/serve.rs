@@ -48,7 +48,7 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let limits = Limits::from_env();
+    let limits = Limits::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
     let secrets = if args.dev {
         let defaulted: Vec<&str> = SAMPLE_SECRETS
             .iter()
@@ -126,11 +126,30 @@ async fn handle(State(pipeline): State<Shared>, request: axum::extract::Request)
     if let Err(rejected) = conn::check_head(&parts, limit) {
         return refused(rejected);
     }
+    // A request its head refuses (no route, not POST, a wrong API key) is answered before its body is read; a
+    // body left unread (one is declared) leaves the connection unable to carry another request.
+    if let Some(answer) =
+        pipeline.refuse_from_head(Route::Any, &parts.method, parts.uri.path(), &parts.headers)
+    {
+        let response = json_response(answer.status, answer.body);
+        let declared = |name| parts.headers.contains_key(name);
+        let bodiless = !declared(http::header::TRANSFER_ENCODING)
+            && parts
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .is_none_or(|length| length.as_bytes() == b"0");
+        return if bodiless {
+            response
+        } else {
+            closing(response)
+        };
+    }
     // Read at most one byte past the limit: enough for the pipeline to answer 413 without buffering more.
-    let read = match conn::by_body_deadline(&parts, read_capped(body, limit + 1)).await {
-        Ok(read) => read,
-        Err(rejected) => return refused(rejected),
-    };
+    let read =
+        match conn::by_body_deadline(&parts, read_capped(body, limit.saturating_add(1))).await {
+            Ok(read) => read,
+            Err(rejected) => return refused(rejected),
+        };
     let Ok(body) = read else {
         // The client went away mid-body: nothing is stored, and nobody is left to read an answer.
         return json_response(
@@ -166,7 +185,12 @@ async fn handle(State(pipeline): State<Shared>, request: axum::extract::Request)
 fn refused(rejected: Rejected) -> Response {
     let answer = Answer::new(&Err(rejected.clone()));
     tracing::warn!(status = answer.status, outcome = rejected.code(), error = %rejected);
-    let mut response = json_response(answer.status, answer.body);
+    closing(json_response(answer.status, answer.body))
+}
+
+/// `response` with `Connection: close`: its request's body was not read to its end, so the connection cannot
+/// carry another request.
+fn closing(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(CONNECTION, HeaderValue::from_static("close"));

@@ -194,7 +194,7 @@ fn delivery(
 async fn check_queue(args: &QueueArgs, waiting: &mut HashSet<String>) -> Result<usize, CliError> {
     let limits = Limits {
         queue_deadline: std::time::Duration::from_secs(10),
-        ..Limits::from_env()
+        ..Limits::default()
     };
     let queue = AnyQueue::open(args, limits).await?;
     for _ in 0..10 {

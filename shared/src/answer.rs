@@ -47,7 +47,7 @@ pub enum Rejected {
     /// No webhook kind is served at this path.
     #[error("no webhook route at {path}")]
     NotFound {
-        /// The path asked for.
+        /// The path asked for, as [`Rejected::not_found`] writes it: percent-encoded and bounded.
         path: String,
     },
     /// The queue did not take the message in time; nothing was stored and the provider should retry.
@@ -93,7 +93,30 @@ impl From<QueueError> for Rejected {
     }
 }
 
+/// The most bytes of a refused path that an answer or a log line repeats ([`Rejected::not_found`]).
+pub const MAX_LOGGED_PATH_BYTES: usize = 256;
+
 impl Rejected {
+    /// A `404` for `path`, which no one authenticated: it is repeated percent-encoded (every byte outside
+    /// visible ASCII, and `%`, as `%XX`: no line break, control, bidirectional mark or escape code reaches a log
+    /// or a terminal) and cut to [`MAX_LOGGED_PATH_BYTES`], marked with a final `...`.
+    pub fn not_found(path: &str) -> Rejected {
+        let mut shown = String::with_capacity(path.len().min(MAX_LOGGED_PATH_BYTES));
+        for byte in path.bytes() {
+            let visible = byte.is_ascii_graphic() && byte != b'%';
+            if shown.len() + if visible { 1 } else { 3 } > MAX_LOGGED_PATH_BYTES {
+                shown.push_str("...");
+                break;
+            }
+            if visible {
+                shown.push(char::from(byte));
+            } else {
+                shown.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        Rejected::NotFound { path: shown }
+    }
+
     /// A short machine-readable code, the `error` field of the body.
     pub fn code(&self) -> &'static str {
         match self {
@@ -195,6 +218,24 @@ mod tests {
             assert_eq!(body["error"], rejected.code());
             assert!(!body["message"].as_str().unwrap().is_empty());
         }
+    }
+
+    #[test]
+    fn a_refused_path_is_repeated_percent_encoded_and_bounded() {
+        let Rejected::NotFound { path } =
+            Rejected::not_found("/a b%\u{85}\u{9b}31m\u{2028}\u{202e}\r\n\x1b[2J/ok")
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            path,
+            "/a%20b%25%C2%85%C2%9B31m%E2%80%A8%E2%80%AE%0D%0A%1B[2J/ok"
+        );
+        let Rejected::NotFound { path } = Rejected::not_found(&"\u{2028}".repeat(1000)) else {
+            unreachable!()
+        };
+        assert!(path.len() <= MAX_LOGGED_PATH_BYTES + 3 && path.ends_with("..."));
+        assert!(path.bytes().all(|b| b.is_ascii_graphic()));
     }
 
     #[test]

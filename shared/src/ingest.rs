@@ -108,50 +108,32 @@ impl<Q: Queue> Pipeline<Q> {
     /// Serves one request and logs one line for it (kind, id, status, milliseconds; never a body or a secret).
     pub async fn handle(&self, route: Route, request: Request<'_>) -> Answer {
         let started = Instant::now();
-        let kind = route.resolve(request.path);
-        let result = match kind {
-            None => Err(Rejected::NotFound {
-                path: request.path.to_owned(),
-            }),
-            Some(_) if request.method != Method::POST => Err(Rejected::MethodNotAllowed {
-                method: request.method.to_string(),
-            }),
-            Some(kind) => self.ingest(kind, request.headers, request.body).await,
+        let result = match routed(route, request.method, request.path) {
+            Ok(kind) => self.ingest(kind, request.headers, request.body).await,
+            Err(rejected) => Err(rejected),
         };
-        let answer = Answer::new(&result);
-        let ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-        let kind = kind.map(Kind::message_type).unwrap_or("-");
-        match &result {
-            Ok(Accepted::Queued { id, duplicate }) => {
-                tracing::info!(
-                    kind,
-                    id,
-                    status = answer.status,
-                    outcome = "queued",
-                    duplicate,
-                    ms
-                )
-            }
-            Ok(Accepted::Quarantined { reason }) => {
-                // A reason says where and what, never a value of the delivery (provider::reason).
-                tracing::warn!(
-                    kind,
-                    status = answer.status,
-                    outcome = "quarantined",
-                    reason,
-                    ms
-                )
-            }
-            Err(rejected) => tracing::warn!(
-                kind,
-                status = answer.status,
-                outcome = rejected.code(),
-                error = %rejected,
-                cause = std::error::Error::source(rejected).map(ToString::to_string),
-                ms
-            ),
-        }
-        answer
+        logged(route.resolve(request.path), &result, started)
+    }
+
+    /// The answer to a request that its head alone refuses, logged as [`Pipeline::handle`] logs it: a path no
+    /// kind is served at, a method other than POST, or credentials in the headers that do not authenticate
+    /// (Omerlo, Mighty Networks: [`provider::authenticate_headers`]). `None` when the body must be read to
+    /// decide. `rollcall serve` asks before it reads a body, so a forged delivery costs no body read.
+    pub fn refuse_from_head(
+        &self,
+        route: Route,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Option<Answer> {
+        let started = Instant::now();
+        let rejected = match routed(route, method, path) {
+            Ok(kind) => provider::authenticate_headers(kind, &self.secrets, headers)
+                .err()?
+                .into(),
+            Err(rejected) => rejected,
+        };
+        Some(logged(route.resolve(path), &Err(rejected), started))
     }
 
     /// Authenticates a delivery of `kind` and stores it: as a message, or in the quarantine.
@@ -191,7 +173,7 @@ impl<Q: Queue> Pipeline<Q> {
         }
     }
 
-    /// Stores a delivery in the quarantine.
+    /// Stores a delivery in the quarantine, as verified ([`provider::verified_body`]).
     async fn quarantine(
         &self,
         kind: Kind,
@@ -200,6 +182,8 @@ impl<Q: Queue> Pipeline<Q> {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Accepted, Rejected> {
+        // What was verified: a Wix token without the few whitespace bytes around it.
+        let body = provider::verified_body(kind, body);
         let record = QuarantineRecord::new(kind, reason, format_utc(received_at), headers, body);
         self.within_deadline(self.queue.quarantine(&record)).await?;
         Ok(Accepted::Quarantined {
@@ -252,6 +236,55 @@ impl<Q: Queue> Pipeline<Q> {
             .await
             .unwrap_or(Err(QueueError::TimedOut))
     }
+}
+
+/// The kind `route` serves at `path` to `method`, or why none does (no route: `404`; not POST: `405`).
+fn routed(route: Route, method: &Method, path: &str) -> Result<Kind, Rejected> {
+    match route.resolve(path) {
+        None => Err(Rejected::not_found(path)),
+        Some(_) if method != Method::POST => Err(Rejected::MethodNotAllowed {
+            method: method.to_string(),
+        }),
+        Some(kind) => Ok(kind),
+    }
+}
+
+/// The answer to `result`, with its one log line (kind, id, status, milliseconds; never a body or a secret).
+fn logged(kind: Option<Kind>, result: &Result<Accepted, Rejected>, started: Instant) -> Answer {
+    let answer = Answer::new(result);
+    let ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let kind = kind.map(Kind::message_type).unwrap_or("-");
+    match result {
+        Ok(Accepted::Queued { id, duplicate }) => {
+            tracing::info!(
+                kind,
+                id,
+                status = answer.status,
+                outcome = "queued",
+                duplicate,
+                ms
+            )
+        }
+        Ok(Accepted::Quarantined { reason }) => {
+            // A reason says where and what, never a value of the delivery (provider::reason).
+            tracing::warn!(
+                kind,
+                status = answer.status,
+                outcome = "quarantined",
+                reason,
+                ms
+            )
+        }
+        Err(rejected) => tracing::warn!(
+            kind,
+            status = answer.status,
+            outcome = rejected.code(),
+            error = %rejected,
+            cause = std::error::Error::source(rejected).map(ToString::to_string),
+            ms
+        ),
+    }
+    answer
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ pub use lambda_http::Error;
 /// Runs the Lambda function of `kind` until the runtime stops it.
 pub async fn run(kind: Kind) -> Result<(), Error> {
     init_logging();
-    let limits = Limits::from_env();
+    // A limit nothing could honour stops the function at its start (an init error, on the errors alarm).
+    let limits = Limits::from_env()?;
     let secrets = Secrets::from_env_for(kind.provider());
     for problem in secrets.problems() {
         if problem.var == kind.provider().secret_var() {

@@ -5,7 +5,7 @@
 //! JSON escaping would make it larger than base64 (a body of control characters escapes to six times its size),
 //! the copied headers and the reason are bounded, and [`QuarantineRecord::to_body`] checks the final size.
 
-use crate::kind::Kind;
+use crate::kind::{Kind, Provider};
 use crate::sqs_text::{Body, MAX_BODY_BYTES, Refusal, json_len};
 use base64::Engine as _;
 use http::HeaderMap;
@@ -91,6 +91,30 @@ impl QuarantineRecord {
     /// body up to [`LARGEST_BODY_LIMIT`] never is.
     pub fn to_body(&self) -> Result<Body, Refusal> {
         Body::json(self)
+    }
+
+    /// What identifies the delivery among the quarantined ones of its route, as a hex SHA-256: the same delivery
+    /// posted again has the same key, so a queue keeps it once. A Wix delivery is its token's signature (the
+    /// last of its three parts), which no one without the app's key can vary; any other delivery is its body.
+    pub fn delivery_key(&self) -> String {
+        let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        match self.kind.provider() {
+            Provider::Wix if !self.body_base64 => {
+                let signature = self.body.rsplit_once('.').map_or(self.body.as_str(), |(_, s)| s);
+                context.update(b"wix-signature:");
+                context.update(signature.as_bytes());
+            }
+            _ => {
+                context.update(&[u8::from(self.body_base64)]);
+                context.update(self.body.as_bytes());
+            }
+        }
+        context
+            .finish()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The body's bytes as received.

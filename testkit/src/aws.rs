@@ -58,7 +58,8 @@ pub fn function_env(endpoint: &str, fifo: &str, quarantine: &str) -> Vec<(&'stat
     env
 }
 
-/// A new FIFO messages queue (high-throughput settings) and a standard quarantine queue: their URLs.
+/// A new FIFO messages queue and a FIFO quarantine queue (high-throughput settings, as `template.yaml` makes
+/// them): their URLs.
 pub async fn create_queues(client: &aws_sdk_sqs::Client) -> (String, String) {
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let fifo = client
@@ -72,7 +73,10 @@ pub async fn create_queues(client: &aws_sdk_sqs::Client) -> (String, String) {
         .expect("create the FIFO queue");
     let quarantine = client
         .create_queue()
-        .queue_name(format!("quarantine-{unique}"))
+        .queue_name(format!("quarantine-{unique}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::DeduplicationScope, "messageGroup")
+        .attributes(QueueAttributeName::FifoThroughputLimit, "perMessageGroupId")
         .send()
         .await
         .expect("create the quarantine queue");

@@ -319,7 +319,7 @@ async fn relay(
     }
 }
 
-/// Creates a FIFO messages queue and a standard quarantine queue on the loopback SQS server.
+/// Creates a FIFO messages queue and a FIFO quarantine queue on the loopback SQS server.
 pub async fn create_queues(endpoint: &str) -> (String, String) {
     let client = rollcall_testkit::aws::sqs(endpoint, rollcall_testkit::aws::SETUP_DEADLINE);
     rollcall_testkit::aws::create_queues(&client).await

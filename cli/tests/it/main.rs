@@ -6,6 +6,7 @@ mod aws_chain;
 mod common;
 mod drain_and_replay;
 mod e2e;
+mod leaks;
 mod personal_data;
 mod queue_file;
 mod queue_tools;

@@ -182,7 +182,7 @@ fn slow_bodies_silent_and_idle_connections_are_closed() {
     // A body that stops halfway: 408 with the JSON error body, then the connection closes.
     let mut slow = send(
         &server,
-        format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n0123456789")
+        format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\nx-api-key: rollcall-dev-omerlo-key\r\ncontent-length: 100\r\n\r\n0123456789")
             .as_bytes(),
     );
     let answer = read_answer(&mut slow, WAIT);
@@ -248,9 +248,9 @@ fn idle_and_trickling_sockets(max_connections: Option<&str>) {
         .map(|i| {
             let mut stream = TcpStream::connect(to).unwrap();
             let start = if i < HEAD_TRICKLERS {
-                format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\nx-slow: ")
+                format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\nx-api-key: rollcall-dev-omerlo-key\r\nx-slow: ")
             } else {
-                format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n")
+                format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\nx-api-key: rollcall-dev-omerlo-key\r\ncontent-length: 100000\r\n\r\n")
             };
             stream.write_all(start.as_bytes()).unwrap();
             stream
@@ -401,13 +401,15 @@ fn an_oversized_body_sent_whole_still_gets_its_413() {
         let (head, body) = if chunked {
             let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "a".repeat(64 * 1024));
             (
-                format!("POST {ROUTE} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n"),
+                format!(
+                    "POST {ROUTE} HTTP/1.1\r\nhost: x\r\nx-api-key: rollcall-dev-omerlo-key\r\ntransfer-encoding: chunked\r\n\r\n"
+                ),
                 format!("{}0\r\n\r\n", chunk.repeat(10)).into_bytes(),
             )
         } else {
             (
                 format!(
-                    "POST {ROUTE} HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+                    "POST {ROUTE} HTTP/1.1\r\nhost: x\r\nx-api-key: rollcall-dev-omerlo-key\r\ncontent-length: {}\r\n\r\n",
                     640 * 1024
                 ),
                 vec![b'a'; 640 * 1024],

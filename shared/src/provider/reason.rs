@@ -22,8 +22,7 @@ pub(crate) fn problem(text: &str, e: &serde_json::Error) -> String {
         _ => &message,
     };
     let problem = without_values(message);
-    let whole_object = problem.starts_with("missing field");
-    match path_at(text, e.line(), e.column(), !whole_object) {
+    match path_at(text, e.line(), e.column(), Fault::of(&problem)) {
         Some(path) if !path.is_empty() => format!("{problem} at `{path}`"),
         _ => problem,
     }
@@ -54,6 +53,43 @@ fn without_values(message: &str) -> String {
         }
     }
     "a value of another shape than expected".to_owned()
+}
+
+/// What a problem says of the value at fault, as far as finding its path needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// An object as a whole (`missing field`, `duplicate field`): an error at its end is about it.
+    WholeObject,
+    /// A scalar (a string, a number, a literal).
+    Scalar,
+    /// An object or an array, or a problem of no known form.
+    Other,
+}
+
+impl Fault {
+    fn of(problem: &str) -> Fault {
+        const SCALARS: [&str; 10] = [
+            "boolean",
+            "integer",
+            "floating point",
+            "string",
+            "null",
+            "unit value",
+            "character",
+            "a boolean",
+            "a number",
+            "an empty string",
+        ];
+        if problem.starts_with("missing field") || problem.starts_with("duplicate field") {
+            return Fault::WholeObject;
+        }
+        // A JSON string holding the wrong shape (`lenient::nested`): the string is the value at fault.
+        let scalar = problem.starts_with("expected a JSON string")
+            || problem.split_once(", found ").is_some_and(|(_, found)| {
+                SCALARS.contains(&found.split(" at `").next().unwrap_or_default())
+            });
+        if scalar { Fault::Scalar } else { Fault::Other }
+    }
 }
 
 /// The type of a value as serde describes it (`string "…"`, ``integer `5` ``): the words before the value.
@@ -102,12 +138,18 @@ struct Open<'a> {
 
 /// The path (`data.participant.id`, `payload.tags[2]`) of the value that a serde_json data error at `line` and
 /// `column` of the compact `text` is about. serde_json puts such an error at the byte that follows the value at
-/// fault (its `,`, `}` or `]`), or at the first byte of an object or array it refused whole. An
-/// error of a member's own deserializer gets the position of its object's end when it is the last member:
-/// with `innermost`, an error at an object's end is taken to be about its last member; without, about the
-/// object (a missing field). Keys other than plain names (letters, digits, `_`, `-`, `?`, `$`, `@`) are shown
-/// as `…`: Rollcall's field names are plain, and other keys are the sender's text.
-fn path_at(text: &str, line: usize, column: usize, innermost: bool) -> Option<String> {
+/// fault (its `,`, `}` or `]`), or at the first byte of an object or array it refused whole. An error of a
+/// member's own deserializer gets the position of its object's end when it is the last member, so an error just
+/// past an object's end is about that object or about its last member:
+/// - followed by `}`, `]` or nothing, it is about the last member (an object followed by its parent's end would
+///   have had the error put past that end), unless the problem is about a whole object (a missing field);
+/// - followed by `,`, it is about the last member only when the value at fault is a scalar and that member is
+///   one; otherwise about the object itself. The path never descends into the value at fault: its keys are the
+///   sender's text (a phone number, an e-mail address).
+///
+/// Keys other than plain names (letters, digits, `_`, `-`, `?`, `$`, `@`) are shown as `…`: Rollcall's field
+/// names are plain, and other keys are the sender's text.
+fn path_at(text: &str, line: usize, column: usize, fault: Fault) -> Option<String> {
     if line != 1 {
         return None;
     }
@@ -142,9 +184,14 @@ fn path_at(text: &str, line: usize, column: usize, innermost: bool) -> Option<St
                 let open = stack.pop()?;
                 let end = i + 1;
                 if end == target {
-                    let last = open
-                        .last
-                        .filter(|(last_end, _)| innermost && *last_end == i);
+                    let member = if bytes.get(end) == Some(&b',') {
+                        let before = i.checked_sub(1).and_then(|before| bytes.get(before));
+                        let scalar_last = !matches!(before, Some(b'}' | b']'));
+                        fault == Fault::Scalar && scalar_last
+                    } else {
+                        fault != Fault::WholeObject
+                    };
+                    let last = open.last.filter(|(last_end, _)| member && *last_end == i);
                     return Some(render(&stack, open.step, last.map(|(_, step)| step)));
                 }
                 open.step.map(|step| (end, step))

@@ -149,6 +149,15 @@ pub fn deduplication_id(message: &Message) -> String {
     fifo_token(&message.id)
 }
 
+/// The FIFO `MessageGroupId` and `MessageDeduplicationId` of a quarantine record: its route and
+/// [`QuarantineRecord::delivery_key`], hashed (36 characters).
+pub fn quarantine_key(record: &QuarantineRecord) -> String {
+    crate::message::uuid_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("{}/{}", record.kind.route(), record.delivery_key()).as_bytes(),
+    )
+}
+
 fn fifo_token(value: &str) -> String {
     let fits = value.len() <= 128 && value.bytes().all(|b| b.is_ascii_graphic());
     if fits {

@@ -1,5 +1,6 @@
 //! The Amazon SQS adapter. Messages go to `QUEUE_URL` (a FIFO queue gets `MessageGroupId` = source + subject and
-//! `MessageDeduplicationId` = message id), quarantine records to `QUARANTINE_QUEUE_URL`. The client is built
+//! `MessageDeduplicationId` = message id), quarantine records to `QUARANTINE_QUEUE_URL` (a FIFO quarantine gets
+//! both from the record's route and delivery key, [`super::quarantine_key`]). The client is built
 //! from the environment without loading a full AWS config (no profile files, no IMDS): Lambda's own variables
 //! are enough, which keeps cold starts short. `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_SQS`) points it at any
 //! SQS-speaking server. Bodies and attributes obey SQS's rules ([`crate::sqs_text`]); a message SQS refuses for
@@ -183,19 +184,27 @@ impl Queue for SqsQueue {
                 ("reason", record.reason.as_str()),
             ],
         )?;
-        self.client
+        let url = self.url(Lane::Quarantine)?;
+        let mut send = self
+            .client
             .send_message()
-            .queue_url(self.url(Lane::Quarantine)?)
+            .queue_url(url)
             .message_body(body.into_string())
             .set_message_attributes(Some(
                 attributes
                     .into_iter()
                     .map(|(n, v)| (n.to_owned(), v))
                     .collect(),
-            ))
-            .send()
-            .await
-            .map_err(send_failed)?;
+            ));
+        if url.ends_with(".fifo") {
+            // Repeats of one delivery within SQS's 5-minute window are stored once; each record is its own
+            // group, so that no record waits behind another.
+            let key = super::quarantine_key(record);
+            send = send
+                .message_group_id(key.clone())
+                .message_deduplication_id(key);
+        }
+        send.send().await.map_err(send_failed)?;
         Ok(())
     }
 }

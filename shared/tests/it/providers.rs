@@ -420,3 +420,30 @@ fn wrong_kind_and_malformed_bodies_are_unparsable() {
         assert!(parse(Kind::WixParticipationCreated, bad).is_err());
     }
 }
+
+/// A reason names the path of the value at fault, never a key inside it: when `payload.member.id` is an object,
+/// its keys (a phone number, an e-mail address) are the sender's text.
+#[test]
+fn a_reason_never_descends_into_an_object_at_fault() {
+    let event = r#"{"id":"1","space_id":1,"title":"Meetup"}"#;
+    for personal in ["15145550199", "janedoe@examplecom"] {
+        for inner in ["1", r#"{"a":{"b":2}}"#] {
+            let id = format!(r#"{{"{personal}":{inner}}}"#);
+            // serde_json puts the error elsewhere when the object is followed by a sibling, and when it is the
+            // last member of the last member.
+            let followed = format!(
+                r#"{{"payload":{{"id":"9","event":{event},"member":{{"id":{id},"email":"x"}},"status":"yes"}}}}"#
+            );
+            let last =
+                format!(r#"{{"payload":{{"id":"9","event":{event},"member":{{"id":{id}}}}}}}"#);
+            for body in [followed, last] {
+                let reason = parse(Kind::MightyNetworksRsvpCreated, body.as_bytes()).unwrap_err();
+                assert!(!reason.0.contains(personal), "{body}: {reason}");
+                assert!(
+                    reason.0.ends_with("at `payload.member.id`"),
+                    "{body}: {reason}"
+                );
+            }
+        }
+    }
+}

@@ -226,3 +226,59 @@ async fn missing_queue_urls_are_503_naming_the_variable() {
     assert_eq!(answer.status, 503);
     assert!(answer.body.contains("QUEUE_URL"));
 }
+
+/// A captured Wix token posted again with different whitespace around it is one delivery: on a FIFO quarantine
+/// (as `template.yaml` makes it) its repeats within SQS's 5-minute window cost one record, which holds the
+/// token alone. More padding, or another whitespace character, is refused and stores nothing.
+#[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
+#[tokio::test]
+async fn padded_repeats_of_a_wix_token_cost_one_quarantine_record() {
+    let endpoint = endpoint();
+    let client = client(&endpoint, SETUP_DEADLINE);
+    let (fifo, quarantine) = create_queues(&client).await;
+    let queue = SqsQueue::new(client.clone(), Some(fifo), Some(quarantine.clone()));
+    let pipeline = Pipeline::new(secrets(), queue, moto_limits());
+    // Authentic, but of another kind than its route: quarantined.
+    let token = body(Kind::WixParticipationUpdated);
+    let route = Kind::WixParticipationCreated;
+    let paddings = [
+        ("", ""),
+        ("", "\n"),
+        ("", "\r\n"),
+        (" ", " "),
+        ("\t", "\r\n"),
+        ("\r\n", "\r\n"),
+    ];
+    for (before, after) in paddings {
+        let padded = [before.as_bytes(), &token, after.as_bytes()].concat();
+        assert_eq!(
+            post(&pipeline, route, &padded).await,
+            200,
+            "{before:?} {after:?}"
+        );
+    }
+    for refused in [&b"\x0b"[..], b"\xc2\xa0", b"     ", b"\x0c"] {
+        assert_eq!(
+            post(&pipeline, route, &[&token, refused].concat()).await,
+            401,
+            "{refused:?}"
+        );
+    }
+    let received = pipeline
+        .queue()
+        .receive(Lane::Quarantine, 10)
+        .await
+        .unwrap();
+    assert_eq!(received.len(), 1);
+    let record: rollcall::quarantine::QuarantineRecord =
+        serde_json::from_str(&received[0].body).unwrap();
+    assert_eq!(record.body.as_bytes(), token);
+    assert!(
+        pipeline
+            .queue()
+            .receive(Lane::Quarantine, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

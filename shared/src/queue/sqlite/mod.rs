@@ -1,10 +1,10 @@
-//! The embedded queue: one SQLite file (mode 0600) holding the messages, the quarantine and the
-//! de-duplication keys (source + id per message, route + body digest per quarantined delivery), for running
-//! Rollcall on one machine without AWS. If the file is deleted or replaced while in use, every later write
-//! fails: the queue is never recreated or reopened behind the operator's back. Durable in the full sense: an
-//! answer comes only after a `synchronous=FULL` commit. Concurrent requests share commits: one writer thread
-//! takes every job waiting and commits them together, so one fsync serves many deliveries. Checkpoints (copying
-//! the write-ahead log into the database file, and its fsync) run on a thread of their own, off the commit path.
+//! The embedded queue: one SQLite file (mode 0600) holding the messages, the quarantine and the de-duplication keys
+//! (source + id per message, route + [`QuarantineRecord::delivery_key`] per quarantined delivery), for running
+//! Rollcall on one machine without AWS. If the file is deleted or replaced while in use, every later write fails:
+//! the queue is never recreated or reopened behind the operator's back. Durable in the full sense: an answer comes
+//! only after a `synchronous=FULL` commit. Concurrent requests share commits: one writer thread takes every job
+//! waiting and commits them together, so one fsync serves many deliveries. Checkpoints (copying the write-ahead log
+//! into the database file, and its fsync) run on a thread of their own, off the commit path.
 
 mod file;
 mod reader;
@@ -84,7 +84,7 @@ enum Job {
         done: oneshot::Sender<Result<Published, QueueError>>,
     },
     Quarantine {
-        /// The route and a digest of the delivered body: the same delivery is kept once.
+        /// The route and the delivery's key ([`QuarantineRecord::delivery_key`]): the same delivery is kept once.
         key: (String, String),
         body: String,
         done: oneshot::Sender<Result<Published, QueueError>>,
@@ -189,7 +189,7 @@ impl Queue for SqliteQueue {
         let body = record.to_body()?.into_string();
         let key = (
             format!("quarantine:{}", record.kind.route()),
-            delivery_digest(record),
+            record.delivery_key(),
         );
         self.submit(|done| Job::Quarantine { key, body, done })
             .await
@@ -455,18 +455,4 @@ fn commit(
     }
     tx.commit()?;
     Ok(results)
-}
-
-/// The SHA-256 of a quarantined delivery's body as received, in hex: the same delivery to the same route, posted
-/// again, is kept once.
-fn delivery_digest(record: &QuarantineRecord) -> String {
-    let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-    context.update(&[u8::from(record.body_base64)]);
-    context.update(record.body.as_bytes());
-    context
-        .finish()
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -2,7 +2,7 @@
 
 use super::table;
 use crate::queue::{Lane, QueueError};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, params};
 use std::path::Path;
 use std::time::Duration;
 
@@ -49,34 +49,54 @@ impl QueueReader {
     }
 
     /// Hands the bodies waiting in `lane` to `each`, oldest first, at most `limit` of them; returns how many.
+    /// The bodies are read a page at a time, and each page's statement ends before `each` sees its bodies: a
+    /// slow `each` (stdout into a pager) holds no read snapshot, which would keep the server's checkpoints from
+    /// emptying the write-ahead log.
     pub fn peek<E: From<QueueError>>(
         &self,
         lane: Lane,
         limit: Option<u64>,
         mut each: impl FnMut(&str) -> Result<(), E>,
     ) -> Result<u64, E> {
-        let failed = |e: rusqlite::Error| E::from(QueueError::Unavailable(e.to_string()));
+        let mut after = i64::MIN;
+        let mut seen = 0;
+        loop {
+            let left = limit.map_or(PEEK_PAGE, |limit| limit.saturating_sub(seen).min(PEEK_PAGE));
+            if left == 0 {
+                return Ok(seen);
+            }
+            let page = self.page(lane, after, left)?;
+            if page.is_empty() {
+                return Ok(seen);
+            }
+            for (seq, body) in page {
+                each(&body)?;
+                seen += 1;
+                after = seq;
+            }
+        }
+    }
+
+    /// Up to `count` rows of `lane` after sequence number `after`, read in one statement that ends here.
+    fn page(&self, lane: Lane, after: i64, count: u64) -> Result<Vec<(i64, String)>, QueueError> {
+        let failed = |e: rusqlite::Error| QueueError::Unavailable(e.to_string());
         let mut statement = self
             .conn
             .prepare(&format!(
-                "SELECT body FROM {} ORDER BY seq LIMIT ?1",
+                "SELECT seq, body FROM {} WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                 table(lane)
             ))
             .map_err(failed)?;
-        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let mut rows = statement.query([limit]).map_err(failed)?;
-        let mut seen = 0;
-        while let Some(row) = rows.next().map_err(failed)? {
-            each(
-                row.get_ref(0)
-                    .and_then(|v| Ok(v.as_str()?))
-                    .map_err(failed)?,
-            )?;
-            seen += 1;
-        }
-        Ok(seen)
+        let count = i64::try_from(count).unwrap_or(i64::MAX);
+        let rows = statement
+            .query_map(params![after, count], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(failed)?;
+        rows.collect::<Result<_, _>>().map_err(failed)
     }
 }
+
+/// How many bodies `queue peek` reads at a time.
+const PEEK_PAGE: u64 = 64;
 
 /// Reads the queue's tables once: SQLite opens files lazily, so this is where opening fails.
 fn readable(conn: Connection) -> rusqlite::Result<Connection> {

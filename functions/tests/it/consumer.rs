@@ -101,7 +101,7 @@ impl Running {
         let event = json!({"Records": [{
             "messageId": format!("sqs-{}", message.id),
             "receiptHandle": "h",
-            "body": message.to_body(),
+            "body": message.to_body().unwrap().into_string(),
             "attributes": {"MessageGroupId": rollcall::queue::group_id(message), "ApproximateReceiveCount": "1"},
             "messageAttributes": {},
             "eventSource": "aws:sqs",

@@ -100,7 +100,10 @@ impl QuarantineRecord {
         let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
         match self.kind.provider() {
             Provider::Wix if !self.body_base64 => {
-                let signature = self.body.rsplit_once('.').map_or(self.body.as_str(), |(_, s)| s);
+                let signature = self
+                    .body
+                    .rsplit_once('.')
+                    .map_or(self.body.as_str(), |(_, s)| s);
                 context.update(b"wix-signature:");
                 context.update(signature.as_bytes());
             }

@@ -284,7 +284,8 @@ fn verify_signature(auth: &WixAuth, token: &str) -> Result<Claims, AuthError> {
     }
     // The signature is verified: the claims are read as signed. The callers check them ([`check_claims`], where
     // `exp: null` is no expiry and `iat` bounds the age, or [`verify_stored`]).
-    jsonwebtoken::dangerous::insecure_decode_claims::<Claims>(token).map_err(|_| AuthError::Unauthorized)
+    jsonwebtoken::dangerous::insecure_decode_claims::<Claims>(token)
+        .map_err(|_| AuthError::Unauthorized)
 }
 
 /// Checks the claims of a token whose signature verified, at `now` (seconds since the epoch).

@@ -202,15 +202,20 @@ fn replay_trusts_only_what_it_can_check_and_prints_safely() {
     assert_eq!(stats(dir.path()), r#"{"messages":0,"quarantine":3}"#);
 }
 
-/// Sends `body` to the SQS queue at `url`.
+/// Sends `body` to the SQS queue at `url` (a FIFO queue, as the quarantine is, gets a group and a
+/// de-duplication id of its own).
 async fn send(endpoint: &str, url: &str, body: &str) {
-    rollcall_testkit::aws::sqs(endpoint, rollcall_testkit::aws::SETUP_DEADLINE)
+    let mut send = rollcall_testkit::aws::sqs(endpoint, rollcall_testkit::aws::SETUP_DEADLINE)
         .send_message()
         .queue_url(url)
-        .message_body(body)
-        .send()
-        .await
-        .expect("sent");
+        .message_body(body);
+    if url.ends_with(".fifo") {
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        send = send
+            .message_group_id(unique.clone())
+            .message_deduplication_id(unique);
+    }
+    send.send().await.expect("sent");
 }
 
 #[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]

@@ -1,12 +1,14 @@
 //! The ingest pipeline every entry point runs (the webhook Lambdas and `rollcall serve`): route, check size,
 //! authenticate, parse as the kind, build the message, store it (or quarantine the delivery), answer. It knows
-//! nothing of Lambda, HTTP servers or SQS: the queue is a port, requests come as plain parts.
+//! nothing of Lambda, HTTP servers or SQS: the queue is a port, requests come as plain parts. Authentication and
+//! reading each run under [`panics::contain`](crate::panics): a bug never loses an authentic delivery.
 
 use crate::answer::{Accepted, Answer, Rejected};
 use crate::config::{Limits, Secrets};
 use crate::kind::Kind;
 use crate::message::{Message, UtcTime};
-use crate::provider::{self, Authentic, Unparsable};
+use crate::panics::{Panicked, contain};
+use crate::provider::{self, Unparsable};
 use crate::quarantine::QuarantineRecord;
 use crate::queue::{Published, Queue, QueueError};
 use http::{HeaderMap, Method};
@@ -114,12 +116,19 @@ impl<Q: Queue> Pipeline<Q> {
                     ms
                 )
             }
-            Ok(Accepted::Quarantined { reason }) => {
+            Ok(Accepted::Quarantined {
+                reason,
+                internal_error,
+            }) => {
                 // A reason says where and what, never a value of the delivery (provider::reason).
                 tracing::warn!(
                     kind,
                     status = answer.status,
-                    outcome = "quarantined",
+                    outcome = if *internal_error {
+                        "quarantined_internal_error"
+                    } else {
+                        "quarantined"
+                    },
                     reason,
                     ms
                 )
@@ -136,7 +145,9 @@ impl<Q: Queue> Pipeline<Q> {
         answer
     }
 
-    /// Authenticates a delivery of `kind` and stores it: as a message, or in the quarantine.
+    /// Authenticates a delivery of `kind` and stores it: as a message, or in the quarantine. A panic while
+    /// authenticating refuses it ([`Rejected::InternalError`]); a panic while reading it, mapping it or building
+    /// its message quarantines it, with a reason that names the kind and says "internal error".
     pub async fn ingest(
         &self,
         kind: Kind,
@@ -147,29 +158,43 @@ impl<Q: Queue> Pipeline<Q> {
         if body.len() > limit {
             return Err(Rejected::TooLarge { limit });
         }
-        let parsed = provider::receive(kind, &self.secrets, headers, body)?;
+        let verified = contain(|| {
+            #[cfg(feature = "fault-injection")]
+            crate::fault::inject(headers, crate::fault::Step::Authenticate);
+            provider::authenticate(kind, &self.secrets, headers, body)
+        })
+        .map_err(|panicked| {
+            log_panic(kind, "authenticate", panicked);
+            Rejected::InternalError
+        })??;
         let received_at = UtcTime::now();
-        match parsed {
-            Authentic::Readable(change) => {
-                let message = Message::build(kind, change, received_at);
+        let read = contain(|| {
+            #[cfg(feature = "fault-injection")]
+            crate::fault::inject(headers, crate::fault::Step::Read);
+            provider::read(kind, verified, body)
+                .map(|change| Message::build(kind, change, received_at))
+        });
+        let (reason, internal_error) = match read {
+            Ok(Ok(message)) => {
                 let published = self.within_deadline(self.queue.publish(&message)).await?;
-                Ok(Accepted::Queued {
+                return Ok(Accepted::Queued {
                     id: message.id,
                     duplicate: published == Published::Duplicate,
-                })
+                });
             }
-            Authentic::Unreadable(reason) => {
-                let record = QuarantineRecord::new(
-                    kind,
-                    reason.0.clone(),
-                    received_at.to_string(),
-                    headers,
-                    body,
-                );
-                self.within_deadline(self.queue.quarantine(&record)).await?;
-                Ok(Accepted::Quarantined { reason: reason.0 })
+            Ok(Err(reason)) => (reason.0, false),
+            Err(panicked) => {
+                log_panic(kind, "read", panicked);
+                (internal_error_reason(kind), true)
             }
-        }
+        };
+        let record =
+            QuarantineRecord::new(kind, reason.clone(), received_at.to_string(), headers, body);
+        self.within_deadline(self.queue.quarantine(&record)).await?;
+        Ok(Accepted::Quarantined {
+            reason,
+            internal_error,
+        })
     }
 
     /// Parses a quarantined delivery again (it was authenticated on receipt) and queues it if it now parses.
@@ -184,13 +209,22 @@ impl<Q: Queue> Pipeline<Q> {
             }
         };
         let received_at = UtcTime::parse(&record.received_at).unwrap_or_else(UtcTime::now);
-        match provider::parse(record.kind, &body) {
-            Ok(change) => {
-                let message = Message::build(record.kind, change, received_at);
+        let read = contain(|| {
+            provider::parse(record.kind, &body)
+                .map(|change| Message::build(record.kind, change, received_at))
+        });
+        match read {
+            Ok(Ok(message)) => {
                 self.within_deadline(self.queue.publish(&message)).await?;
                 Ok(Replayed::Queued { id: message.id })
             }
-            Err(reason) => Ok(Replayed::StillUnparsable(reason)),
+            Ok(Err(reason)) => Ok(Replayed::StillUnparsable(reason)),
+            Err(panicked) => {
+                log_panic(record.kind, "replay", panicked);
+                Ok(Replayed::StillUnparsable(Unparsable::new(
+                    internal_error_reason(record.kind),
+                )))
+            }
         }
     }
 
@@ -202,6 +236,24 @@ impl<Q: Queue> Pipeline<Q> {
             .await
             .unwrap_or(Err(QueueError::TimedOut))
     }
+}
+
+/// The quarantine reason of a delivery whose reading panicked: the kind and "internal error", no value of it.
+fn internal_error_reason(kind: Kind) -> String {
+    format!(
+        "internal error: reading this {} delivery panicked (a bug in Rollcall); replay it once fixed",
+        kind.message_type()
+    )
+}
+
+/// Logs a contained panic: the kind, the step and where in the code, never the panic's message (crate::panics).
+fn log_panic(kind: Kind, step: &'static str, panicked: Panicked) {
+    tracing::error!(
+        kind = kind.message_type(),
+        step,
+        panic_at = panicked.at.as_deref().unwrap_or("unknown"),
+        "a panic was caught while working on one delivery"
+    );
 }
 
 #[cfg(test)]

@@ -17,8 +17,10 @@ use std::pin::Pin;
 
 pub use lambda_http::Error;
 
-/// Runs the Lambda function of `kind` until the runtime stops it.
+/// Runs the Lambda function of `kind` until the runtime stops it. A panic while working on one delivery is
+/// contained and the process serves on; any other panic ends it ([`crate::panics`]).
 pub async fn run(kind: Kind) -> Result<(), Error> {
+    crate::panics::install();
     init_logging();
     let limits = Limits::from_env();
     let secrets = Secrets::from_env_for(kind.provider());

@@ -9,6 +9,7 @@
 //! - [`ingest`]: the pipeline; [`answer`]: its HTTP contract.
 //! - [`queue`]: the queue port and its adapters; [`quarantine`]: the quarantine record.
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
+//! - [`panics`]: a panic while working on one delivery is contained, any other ends the process.
 //!
 //! A consumer turns an SQS body into the typed message in one call, and its original into the provider's own
 //! structure in one more:
@@ -35,11 +36,14 @@ pub mod aws;
 pub mod config;
 #[cfg(feature = "consumer")]
 pub mod consumer;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 pub mod ingest;
 pub mod kind;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod message;
+pub mod panics;
 pub mod payload;
 pub mod provider;
 pub mod quarantine;

@@ -5,6 +5,8 @@
 mod aws_chain;
 mod common;
 mod e2e;
+#[cfg(feature = "fault-injection")]
+mod panics;
 mod personal_data;
 mod queue_file;
 mod queue_tools;

@@ -9,6 +9,8 @@ mod dedup_scope;
 mod fuzz;
 mod modules;
 mod nesting;
+#[cfg(feature = "fault-injection")]
+mod panics;
 mod pipeline;
 mod providers;
 mod schema;

@@ -122,6 +122,8 @@ pub async fn run_consumer() -> Result<(), Error> {
     use lambda_http::LambdaEvent;
     use lambda_http::aws_lambda_events::sqs::SqsEvent;
 
+    // No delivery scope here: any panic ends the process, as with `panic = "abort"` ([`crate::panics`]).
+    crate::panics::install();
     init_logging();
     let table = std::env::var("TABLE_NAME")
         .map_err(|_| "TABLE_NAME is not set: name the ledger's DynamoDB table")?;

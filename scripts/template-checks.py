@@ -155,6 +155,8 @@ class Logs(unittest.TestCase):
         wanted = {
             "what came in for one message": "fields.id",
             "why deliveries were quarantined": "fields.reason",
+            # The outcomes and the field of shared/src/ingest.rs for a caught panic.
+            "deliveries a bug stopped": 'fields.outcome in ["quarantined_internal_error", "internal_error"] or ispresent(fields.panic_at)',
             "which routes answer 401": "fields.status = 401",
             "cold starts": "@logStream",
         }

@@ -136,6 +136,8 @@ pub fn default_queue() -> PathBuf {
 }
 
 fn main() -> ExitCode {
+    // A panic while `serve` works on one delivery is contained; any other ends the process (rollcall::panics).
+    rollcall::panics::install();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

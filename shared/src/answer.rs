@@ -16,10 +16,13 @@ pub enum Accepted {
         /// True when the queue already held this id (the provider retried).
         duplicate: bool,
     },
-    /// Authentic but not readable as its kind: stored in the quarantine for replay.
+    /// Authentic but not readable as its kind, or reading it hit a bug in Rollcall (a panic): stored in the
+    /// quarantine for replay.
     Quarantined {
-        /// Why it did not parse.
+        /// Why it did not parse; for a bug, the kind and "internal error", never a value of the delivery.
         reason: String,
+        /// True when reading, mapping or building the message panicked (a bug, not the delivery's shape).
+        internal_error: bool,
     },
 }
 
@@ -73,6 +76,9 @@ pub enum Rejected {
         /// The most header bytes (names, values and their separators).
         bytes: usize,
     },
+    /// Authenticating the delivery panicked (a bug in Rollcall): nothing was stored, the provider should retry.
+    #[error("an internal error stopped the delivery; nothing was stored, retry later")]
+    InternalError,
 }
 
 impl From<AuthError> for Rejected {
@@ -129,6 +135,7 @@ impl Rejected {
             Rejected::BodyTimeout { .. } => "request_timeout",
             Rejected::UriTooLong { .. } => "uri_too_long",
             Rejected::HeadersTooLarge { .. } => "headers_too_large",
+            Rejected::InternalError => "internal_error",
         }
     }
 
@@ -142,6 +149,7 @@ impl Rejected {
             Rejected::TooLarge { .. } => 413,
             Rejected::UriTooLong { .. } => 414,
             Rejected::HeadersTooLarge { .. } => 431,
+            Rejected::InternalError => 500,
             Rejected::NotConfigured(_) | Rejected::QueueUnavailable(_) => 503,
         }
     }
@@ -161,7 +169,7 @@ impl Answer {
     pub fn new(result: &Result<Accepted, Rejected>) -> Answer {
         let (status, body) = match result {
             Ok(Accepted::Queued { id, .. }) => (200, json!({"status": "queued", "id": id})),
-            Ok(Accepted::Quarantined { reason }) => {
+            Ok(Accepted::Quarantined { reason, .. }) => {
                 (200, json!({"status": "quarantined", "reason": reason}))
             }
             Err(rejected) => {
@@ -210,6 +218,7 @@ mod tests {
                 503,
             ),
             (Rejected::QueueUnavailable(QueueError::TimedOut), 503),
+            (Rejected::InternalError, 500),
         ];
         for (rejected, status) in cases {
             let answer = Answer::new(&Err(rejected.clone()));
@@ -257,7 +266,12 @@ mod tests {
             (queued.status, queued.body.as_str()),
             (200, r#"{"id":"a","status":"queued"}"#)
         );
-        let q = Answer::new(&Ok(Accepted::Quarantined { reason: "r".into() }));
-        assert_eq!(q.body, r#"{"reason":"r","status":"quarantined"}"#);
+        for internal_error in [false, true] {
+            let q = Answer::new(&Ok(Accepted::Quarantined {
+                reason: "r".into(),
+                internal_error,
+            }));
+            assert_eq!(q.body, r#"{"reason":"r","status":"quarantined"}"#);
+        }
     }
 }

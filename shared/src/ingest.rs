@@ -1,18 +1,19 @@
 //! The ingest pipeline every entry point runs (the webhook Lambdas and `rollcall serve`): route, check size,
 //! authenticate, parse as the kind, build the message, store it (or quarantine the delivery), answer. It knows
-//! nothing of Lambda, HTTP servers or SQS: the queue is a port, requests come as plain parts.
+//! nothing of Lambda, HTTP servers or SQS: the queue is a port, requests come as plain parts. Authentication and
+//! reading each run under [`panics::contain`](crate::panics): a bug never loses an authentic delivery.
 
 use crate::answer::{Accepted, Answer, Rejected};
 use crate::config::{Limits, NotConfigured, Secrets};
 use crate::kind::Kind;
-use crate::message::{Message, format_utc};
+use crate::message::{Message, UtcTime};
+use crate::panics::{Panicked, contain};
 use crate::provider::{self, AuthError, Authentic, Unparsable};
 use crate::quarantine::QuarantineRecord;
 use crate::queue::{Published, Queue, QueueError};
 use http::{HeaderMap, Method};
 use std::future::Future;
 use std::time::Instant;
-use time::OffsetDateTime;
 
 /// Which kinds an entry point serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +137,9 @@ impl<Q: Queue> Pipeline<Q> {
         Some(logged(route.resolve(path), &Err(rejected), started))
     }
 
-    /// Authenticates a delivery of `kind` and stores it: as a message, or in the quarantine.
+    /// Authenticates a delivery of `kind` and stores it: as a message, or in the quarantine. A panic while
+    /// authenticating refuses it ([`Rejected::InternalError`]); a panic while reading it, mapping it or building
+    /// its message quarantines it, with a reason that names the kind and says "internal error".
     pub async fn ingest(
         &self,
         kind: Kind,
@@ -147,30 +150,44 @@ impl<Q: Queue> Pipeline<Q> {
         if body.len() > limit {
             return Err(Rejected::TooLarge { limit });
         }
-        let parsed = provider::receive(kind, &self.secrets, headers, body)?;
-        let received_at = OffsetDateTime::now_utc();
-        match parsed {
-            Authentic::Readable(change) => {
-                let message = Message::build(kind, change, received_at);
-                match self.within_deadline(self.queue.publish(&message)).await {
-                    Ok(published) => Ok(Accepted::Queued {
+        let verified = contain(|| {
+            #[cfg(feature = "fault-injection")]
+            crate::fault::inject(headers, crate::fault::Step::Authenticate);
+            provider::authenticate(kind, &self.secrets, headers, body)
+        })
+        .map_err(|panicked| {
+            log_panic(kind, "authenticate", panicked);
+            Rejected::InternalError
+        })??;
+        let received_at = UtcTime::now();
+        let read = contain(|| {
+            #[cfg(feature = "fault-injection")]
+            crate::fault::inject(headers, crate::fault::Step::Read);
+            provider::read(kind, verified, body)
+                .map(|change| Message::build(kind, change, received_at))
+        });
+        let (reason, internal_error) = match read {
+            Ok(Ok(message)) => match self.within_deadline(self.queue.publish(&message)).await {
+                Ok(published) => {
+                    return Ok(Accepted::Queued {
                         id: message.id,
                         duplicate: published == Published::Duplicate,
-                    }),
-                    // Refused for good (SQS's characters or sizes): a retry would fail the same way.
-                    Err(QueueError::Refused(refusal)) => {
-                        let reason = format!("the queue refused the message: {refusal}");
-                        self.quarantine(kind, reason, received_at, headers, body)
-                            .await
-                    }
-                    Err(e) => Err(e.into()),
+                    });
                 }
+                // Refused for good (SQS's characters or sizes): a retry would fail the same way.
+                Err(QueueError::Refused(refusal)) => {
+                    (format!("the queue refused the message: {refusal}"), false)
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Ok(Err(reason)) => (reason.0, false),
+            Err(panicked) => {
+                log_panic(kind, "read", panicked);
+                (internal_error_reason(kind), true)
             }
-            Authentic::Unreadable(reason) => {
-                self.quarantine(kind, reason.0, received_at, headers, body)
-                    .await
-            }
-        }
+        };
+        self.quarantine(kind, reason, internal_error, received_at, headers, body)
+            .await
     }
 
     /// Stores a delivery in the quarantine, as verified ([`provider::verified_body`]).
@@ -178,27 +195,27 @@ impl<Q: Queue> Pipeline<Q> {
         &self,
         kind: Kind,
         reason: String,
-        received_at: OffsetDateTime,
+        internal_error: bool,
+        received_at: UtcTime,
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Accepted, Rejected> {
         // What was verified: a Wix token without the few whitespace bytes around it.
         let body = provider::verified_body(kind, body);
-        let record = QuarantineRecord::new(kind, reason, format_utc(received_at), headers, body);
+        let record = QuarantineRecord::new(kind, reason, received_at.to_string(), headers, body);
         self.within_deadline(self.queue.quarantine(&record)).await?;
         Ok(Accepted::Quarantined {
             reason: record.reason,
+            internal_error,
         })
     }
 
     /// Reads a quarantined delivery again ([`provider::reread`]: a Wix token is verified again, all but its
     /// age) and queues it if it now parses, dated by its own `received_at`. A record this run cannot trust or
-    /// date is [`Replayed::Refused`], never queued. The caller removes the record once this returns `Queued`.
+    /// date is [`Replayed::Refused`], never queued. A panic while reading it keeps it, as
+    /// [`Pipeline::ingest`] does. The caller removes the record once this returns `Queued`.
     pub async fn replay(&self, record: &QuarantineRecord) -> Result<Replayed, Rejected> {
-        let Ok(received_at) = OffsetDateTime::parse(
-            &record.received_at,
-            &time::format_description::well_known::Rfc3339,
-        ) else {
+        let Some(received_at) = UtcTime::parse(&record.received_at) else {
             return Ok(Replayed::Refused(Refusal::ReceivedAt));
         };
         let body = match record.body_bytes() {
@@ -209,22 +226,31 @@ impl<Q: Queue> Pipeline<Q> {
                 ))));
             }
         };
-        match provider::reread(record.kind, &self.secrets, &body) {
-            Ok(Authentic::Readable(change)) => {
-                let message = Message::build(record.kind, change, received_at);
-                match self.within_deadline(self.queue.publish(&message)).await {
-                    Ok(_) => Ok(Replayed::Queued { id: message.id }),
-                    Err(QueueError::Refused(refusal)) => Ok(Replayed::StillUnparsable(
-                        Unparsable::new(format!("the queue refused the message: {refusal}")),
-                    )),
-                    Err(e) => Err(e.into()),
-                }
-            }
-            Ok(Authentic::Unreadable(reason)) => Ok(Replayed::StillUnparsable(reason)),
-            Err(AuthError::NotConfigured(missing)) => {
+        let read = contain(|| {
+            provider::reread(record.kind, &self.secrets, &body).map(|authentic| match authentic {
+                Authentic::Readable(change) => Ok(Message::build(record.kind, change, received_at)),
+                Authentic::Unreadable(reason) => Err(reason),
+            })
+        });
+        match read {
+            Ok(Ok(Ok(message))) => match self.within_deadline(self.queue.publish(&message)).await {
+                Ok(_) => Ok(Replayed::Queued { id: message.id }),
+                Err(QueueError::Refused(refusal)) => Ok(Replayed::StillUnparsable(
+                    Unparsable::new(format!("the queue refused the message: {refusal}")),
+                )),
+                Err(e) => Err(e.into()),
+            },
+            Ok(Ok(Err(reason))) => Ok(Replayed::StillUnparsable(reason)),
+            Ok(Err(AuthError::NotConfigured(missing))) => {
                 Ok(Replayed::Refused(Refusal::NoKey(missing)))
             }
-            Err(AuthError::Unauthorized) => Ok(Replayed::Refused(Refusal::NotAuthentic)),
+            Ok(Err(AuthError::Unauthorized)) => Ok(Replayed::Refused(Refusal::NotAuthentic)),
+            Err(panicked) => {
+                log_panic(record.kind, "replay", panicked);
+                Ok(Replayed::StillUnparsable(Unparsable::new(
+                    internal_error_reason(record.kind),
+                )))
+            }
         }
     }
 
@@ -265,12 +291,19 @@ fn logged(kind: Option<Kind>, result: &Result<Accepted, Rejected>, started: Inst
                 ms
             )
         }
-        Ok(Accepted::Quarantined { reason }) => {
+        Ok(Accepted::Quarantined {
+            reason,
+            internal_error,
+        }) => {
             // A reason says where and what, never a value of the delivery (provider::reason).
             tracing::warn!(
                 kind,
                 status = answer.status,
-                outcome = "quarantined",
+                outcome = if *internal_error {
+                    "quarantined_internal_error"
+                } else {
+                    "quarantined"
+                },
                 reason,
                 ms
             )
@@ -285,6 +318,24 @@ fn logged(kind: Option<Kind>, result: &Result<Accepted, Rejected>, started: Inst
         ),
     }
     answer
+}
+
+/// The quarantine reason of a delivery whose reading panicked: the kind and "internal error", no value of it.
+fn internal_error_reason(kind: Kind) -> String {
+    format!(
+        "internal error: reading this {} delivery panicked (a bug in Rollcall); replay it once fixed",
+        kind.message_type()
+    )
+}
+
+/// Logs a contained panic: the kind, the step and where in the code, never the panic's message (crate::panics).
+fn log_panic(kind: Kind, step: &'static str, panicked: Panicked) {
+    tracing::error!(
+        kind = kind.message_type(),
+        step,
+        panic_at = panicked.at.as_deref().unwrap_or("unknown"),
+        "a panic was caught while working on one delivery"
+    );
 }
 
 #[cfg(test)]

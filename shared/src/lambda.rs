@@ -17,8 +17,10 @@ use std::pin::Pin;
 
 pub use lambda_http::Error;
 
-/// Runs the Lambda function of `kind` until the runtime stops it.
+/// Runs the Lambda function of `kind` until the runtime stops it. A panic while working on one delivery is
+/// contained and the process serves on; any other panic ends it ([`crate::panics`]).
 pub async fn run(kind: Kind) -> Result<(), Error> {
+    crate::panics::install();
     init_logging();
     // A limit nothing could honour stops the function at its start (an init error, on the errors alarm).
     let limits = Limits::from_env()?;
@@ -121,6 +123,8 @@ pub async fn run_consumer() -> Result<(), Error> {
     use lambda_http::LambdaEvent;
     use lambda_http::aws_lambda_events::sqs::SqsEvent;
 
+    // No delivery scope here: any panic ends the process, as with `panic = "abort"` ([`crate::panics`]).
+    crate::panics::install();
     init_logging();
     let table = std::env::var("TABLE_NAME")
         .map_err(|_| "TABLE_NAME is not set: name the ledger's DynamoDB table")?;

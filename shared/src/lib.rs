@@ -10,6 +10,7 @@
 //! - [`queue`]: the queue port and its adapters; [`quarantine`]: the quarantine record; [`sqs_text`]: the text
 //!   and sizes SQS accepts, which every queue body obeys.
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
+//! - [`panics`]: a panic while working on one delivery is contained, any other ends the process.
 //!
 //! A consumer turns an SQS body into the typed message in one call, and its original into the provider's own
 //! structure in one more:
@@ -36,11 +37,14 @@ pub mod aws;
 pub mod config;
 #[cfg(feature = "consumer")]
 pub mod consumer;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 pub mod ingest;
 pub mod kind;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod message;
+pub mod panics;
 pub mod payload;
 pub mod provider;
 pub mod quarantine;

@@ -31,7 +31,7 @@ fn fill(queue: &Path, records: &[QuarantineRecord], messages: usize) {
         for seq in 0..messages {
             let body = unique_body(kind, seq as u64, &WixSigner::new());
             let change = rollcall::provider::parse(kind, &body).unwrap();
-            let message = Message::build(kind, change, time::OffsetDateTime::now_utc());
+            let message = Message::build(kind, change, rollcall::message::UtcTime::now());
             store.publish(&message).await.unwrap();
         }
     });

@@ -7,6 +7,8 @@ mod common;
 mod drain_and_replay;
 mod e2e;
 mod leaks;
+#[cfg(feature = "fault-injection")]
+mod panics;
 mod personal_data;
 mod queue_file;
 mod queue_tools;

@@ -8,6 +8,8 @@ mod common;
 mod consumer;
 mod docs;
 mod events;
+#[cfg(feature = "fault-injection")]
+mod panics;
 mod personal_data;
 mod release_build;
 mod sqs_rules;

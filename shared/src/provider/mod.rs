@@ -61,22 +61,47 @@ impl From<Result<Change, Unparsable>> for Authentic {
     }
 }
 
-/// Checks that a delivery of `kind` comes from its provider, against the raw headers and body as received, then
-/// reads it as [`parse`] does. An error refuses the delivery; what is authentic is [`Authentic`]. A Wix token is
-/// decoded once, for both.
+/// What authentication leaves for reading a delivery.
+#[derive(Debug)]
+pub enum Verified {
+    /// The credentials were in the headers (Omerlo, Mighty Networks): the body is read as received.
+    Body,
+    /// The Wix token verified: its `data` claim, decoded once.
+    WixClaim(Option<Box<RawValue>>),
+}
+
+/// Checks that a delivery of `kind` comes from its provider, against the raw headers and body as received. An
+/// error refuses the delivery; what is authentic is then [`read`].
+pub fn authenticate(
+    kind: Kind,
+    secrets: &Secrets,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Verified, AuthError> {
+    authenticate_headers(kind, secrets, headers)?;
+    match kind.provider() {
+        Provider::Omerlo | Provider::MightyNetworks => Ok(Verified::Body),
+        Provider::Wix => Ok(Verified::WixClaim(wix::authenticate(secrets.wix()?, body)?)),
+    }
+}
+
+/// Reads an authenticated delivery of `kind` as [`parse`] does (a Wix token is not decoded again).
+pub fn read(kind: Kind, verified: Verified, body: &[u8]) -> Result<Change, Unparsable> {
+    match verified {
+        Verified::Body => parse(kind, body),
+        Verified::WixClaim(data) => parse_wix(kind, data),
+    }
+}
+
+/// [`authenticate`], then [`read`]: an error refuses the delivery; what is authentic is [`Authentic`].
 pub fn receive(
     kind: Kind,
     secrets: &Secrets,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Authentic, AuthError> {
-    authenticate_headers(kind, secrets, headers)?;
-    let read = match kind.provider() {
-        Provider::Omerlo => omerlo::parse(kind, body),
-        Provider::MightyNetworks => mighty_networks::parse(kind, body),
-        Provider::Wix => parse_wix(kind, wix::authenticate(secrets.wix()?, body)?),
-    };
-    Ok(read.into())
+    let verified = authenticate(kind, secrets, headers, body)?;
+    Ok(read(kind, verified, body).into())
 }
 
 /// Reads a stored delivery of `kind` (a quarantine record's body) again, for replay. A Wix token is verified

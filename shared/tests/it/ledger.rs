@@ -6,10 +6,10 @@ use crate::common::*;
 use aws_sdk_dynamodb::types::AttributeValue;
 use rollcall::consumer::dynamodb::{DEFAULT_TTL, DynamoLedger};
 use rollcall::consumer::{Ledger, Outcome};
+use rollcall::message::UtcTime;
 use rollcall::{Kind, Message};
 use rollcall_testkit::aws::endpoint;
 use serde_json::Value;
-use time::OffsetDateTime;
 
 /// A ledger over a new table, and a client to look at the table.
 async fn ledger() -> (DynamoLedger, aws_sdk_dynamodb::Client, String) {
@@ -26,7 +26,7 @@ fn wix(kind: Kind, id: &str, edit: impl FnOnce(&mut Value)) -> Message {
     edit(&mut delivery);
     let token = sign(&wix_claims(&delivery), "wix-test-key.pem");
     let change = rollcall::provider::parse(kind, token.as_bytes()).unwrap();
-    Message::build(kind, change, OffsetDateTime::now_utc())
+    Message::build(kind, change, UtcTime::now())
 }
 
 /// What the consumer does with `message`: checks it and, when new, records it.

@@ -11,6 +11,8 @@ mod fuzz;
 mod ledger;
 mod modules;
 mod nesting;
+#[cfg(feature = "fault-injection")]
+mod panics;
 mod pipeline;
 mod providers;
 mod replay;

@@ -237,6 +237,42 @@ async fn authentic_but_unreadable_deliveries_are_quarantined_without_credentials
     }
 }
 
+/// The delivery of issue 25: a legal time whose UTC year is 10000 aborted the process.
+#[tokio::test]
+async fn a_time_past_year_9999_in_utc_is_queued_with_the_time_of_receipt() {
+    let (_temp, pipeline) = pipeline();
+    let kind = Kind::MightyNetworksRsvpCreated;
+    let mut delivery = fixture("mighty-networks-rsvp-created.json");
+    delivery["event_timestamp"] = "9999-12-31T23:59:59-01:00".into();
+    delivery["payload"]["updated"] = "9999-12-31T23:59:59-01:00".into();
+    let before = rollcall::message::UtcTime::now();
+    let (status, body) = post(
+        &pipeline,
+        kind,
+        &headers(kind.provider()),
+        delivery.to_string().as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("queued")),
+        "{body}"
+    );
+    let received = pipeline.queue().receive(Lane::Messages, 1).await.unwrap();
+    let message = rollcall::Message::from_body(&received[0].body).unwrap();
+    let time = rollcall::message::UtcTime::parse(&message.time).expect("RFC 3339 UTC");
+    assert!(
+        time >= before && time <= rollcall::message::UtcTime::now(),
+        "{}",
+        message.time
+    );
+    assert_eq!(message.data.changed_at, None);
+    assert!(
+        received[0].body.contains("9999-12-31T23:59:59-01:00"),
+        "`original` as sent"
+    );
+}
+
 #[tokio::test]
 async fn replay_moves_what_parses_now_and_keeps_the_rest() {
     let (_temp, pipeline) = pipeline();

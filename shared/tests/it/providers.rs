@@ -3,15 +3,15 @@
 
 use crate::common::*;
 use rollcall::Payload;
+use rollcall::message::UtcTime;
 use rollcall::message::{Message, Status};
 use rollcall::provider::parse;
 use rollcall::{Kind, Provider};
 use serde_json::json;
-use time::OffsetDateTime;
 
 fn message(kind: Kind) -> Message {
     let change = parse(kind, &body(kind)).unwrap_or_else(|e| panic!("{kind}: {e}"));
-    Message::build(kind, change, OffsetDateTime::now_utc())
+    Message::build(kind, change, UtcTime::now())
 }
 
 #[test]
@@ -269,7 +269,7 @@ fn wix_families_read_counters_and_numeric_ids_alike() {
         edit(&mut delivery);
         let token = sign(&wix_claims(&delivery), "wix-test-key.pem");
         let change = parse(kind, token.as_bytes()).unwrap_or_else(|e| panic!("{kind}: {e}"));
-        Message::build(kind, change, OffsetDateTime::now_utc())
+        Message::build(kind, change, UtcTime::now())
     };
     let entities = [
         (Kind::WixParticipationUpdated, "currentEntity"),

@@ -37,7 +37,7 @@ fn messages() -> Vec<String> {
     for kind in Kind::ALL {
         let change = rollcall::provider::parse(kind, &body(kind)).unwrap();
         out.push(
-            Message::build(kind, change, time::OffsetDateTime::now_utc())
+            Message::build(kind, change, rollcall::message::UtcTime::now())
                 .to_body()
                 .unwrap()
                 .into_string(),
@@ -53,7 +53,7 @@ fn messages() -> Vec<String> {
         "a deletion without the entity has no person"
     );
     out.push(
-        Message::build(kind, change, time::OffsetDateTime::now_utc())
+        Message::build(kind, change, rollcall::message::UtcTime::now())
             .to_body()
             .unwrap()
             .into_string(),
@@ -83,7 +83,7 @@ fn messages() -> Vec<String> {
         let change =
             rollcall::provider::parse(kind, &body).unwrap_or_else(|e| panic!("{name}: {e}"));
         out.push(
-            Message::build(kind, change, time::OffsetDateTime::now_utc())
+            Message::build(kind, change, rollcall::message::UtcTime::now())
                 .to_body()
                 .unwrap()
                 .into_string(),

@@ -319,6 +319,12 @@ fn write_loop(
     // Set once the files are no longer the ones opened; never cleared: only a restart opens the queue again.
     let mut lost: Option<String> = None;
     while let Some(first) = jobs.blocking_recv() {
+        #[cfg(feature = "fault-injection")]
+        if let Job::Publish { id, .. } = &first
+            && id == crate::fault::PANIC_IN_WRITER
+        {
+            panic!("fault injection: the SQLite writer thread panics");
+        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {

@@ -6,6 +6,7 @@ mod common;
 #[cfg(feature = "consumer")]
 mod consumer;
 mod dedup_scope;
+mod extreme;
 mod fuzz;
 mod modules;
 mod nesting;

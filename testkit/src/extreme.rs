@@ -10,7 +10,7 @@ use crate::deliveries::{WixSigner, kind_fixture, now};
 use crate::personal::paths;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::TestRunner;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use rollcall::message::Message;
 use rollcall::{Kind, Provider};
 use serde_json::{Value, json};
@@ -454,10 +454,16 @@ pub fn edits(fixture: &Fixture) -> impl Strategy<Value = Vec<Edit>> + use<> {
     prop::collection::vec(edit, 1..=3)
 }
 
-/// `count` edited, authentic bodies of `kind` with their edits, the same on every run (for the harnesses too
-/// slow for a property test: the function binaries, `rollcall serve`).
-pub fn mutants(fixture: &Fixture, count: usize, signer: &WixSigner) -> Vec<(Vec<Edit>, Vec<u8>)> {
-    let mut runner = TestRunner::deterministic();
+/// `count` edited, authentic bodies of `fixture`'s kind with their edits, the same for the same `seed` (for the
+/// harnesses too slow for a property test: the function binaries, `rollcall serve`).
+pub fn mutants(
+    fixture: &Fixture,
+    count: usize,
+    seed: u8,
+    signer: &WixSigner,
+) -> Vec<(Vec<Edit>, Vec<u8>)> {
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
     let strategy = edits(fixture);
     (0..count)
         .filter_map(|_| strategy.new_tree(&mut runner).ok())
@@ -467,6 +473,14 @@ pub fn mutants(fixture: &Fixture, count: usize, signer: &WixSigner) -> Vec<(Vec<
             (edits, body)
         })
         .collect()
+}
+
+/// A count of cases from the environment variable `var`, else `default`.
+pub fn cases_from_env(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Whether a fixture's string is a time (`2026-03-02T…`).

@@ -5,6 +5,7 @@
 mod aws_chain;
 mod common;
 mod e2e;
+mod extreme;
 mod personal_data;
 mod queue_file;
 mod queue_tools;

@@ -8,6 +8,7 @@ mod common;
 mod consumer;
 mod docs;
 mod events;
+mod extreme;
 mod personal_data;
 mod release_build;
 mod template;

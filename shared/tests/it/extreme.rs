@@ -13,7 +13,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rollcall::config::Limits;
 use rollcall::message::Message;
 use rollcall::{Accepted, Kind, Pipeline};
-use rollcall_testkit::extreme::{Fixture, edits};
+use rollcall_testkit::extreme::{Fixture, cases_from_env, edits};
 use rollcall_testkit::memory::MemoryQueue;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -23,10 +23,7 @@ use time::OffsetDateTime;
 
 /// Cases per kind.
 fn cases() -> u32 {
-    std::env::var("ROLLCALL_EXTREME_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(200)
+    cases_from_env("ROLLCALL_EXTREME_CASES", 200) as u32
 }
 
 /// A queued message and what made it: the kind and the edits of its fixture.

@@ -117,7 +117,7 @@ fn delivery(
         Provider::Omerlo => {
             let body = json!({"event_name": "event_invitation_created", "data": {
                 "event": {"id": "smoke-event", "profile": {"workspace_id": SMOKE_TENANT}},
-                "invitation": {"id": unique, "inserted_at": rollcall::message::format_utc(time::OffsetDateTime::now_utc())},
+                "invitation": {"id": unique, "inserted_at": rollcall::message::UtcTime::now().to_string()},
             }});
             Smoke {
                 headers: vec![
@@ -129,7 +129,7 @@ fn delivery(
             }
         }
         Provider::MightyNetworks => {
-            let body = json!({"event_id": unique, "event_timestamp": rollcall::message::format_utc(time::OffsetDateTime::now_utc()), "payload": event});
+            let body = json!({"event_id": unique, "event_timestamp": rollcall::message::UtcTime::now().to_string(), "payload": event});
             let bearer = format!("Bearer {}", secret(provider)?);
             Smoke {
                 headers: vec![
@@ -142,7 +142,7 @@ fn delivery(
         }
         Provider::Wix => {
             let event = json!({"id": unique, "entityFqdn": "wix.calendar.v3.participation", "slug": "created",
-                "entityId": unique, "eventTime": rollcall::message::format_utc(time::OffsetDateTime::now_utc()),
+                "entityId": unique, "eventTime": rollcall::message::UtcTime::now().to_string(),
                 "createdEvent": {"entity": {"id": unique, "status": "CONFIRMED", "partySize": 1}}});
             let delivery = json!({"eventType": "wix.calendar.v3.participation_created", "instanceId": SMOKE_TENANT,
                 "data": event.to_string(), "identity": json!({"identityType": "APP"}).to_string()});

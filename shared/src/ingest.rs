@@ -5,14 +5,13 @@
 use crate::answer::{Accepted, Answer, Rejected};
 use crate::config::{Limits, Secrets};
 use crate::kind::Kind;
-use crate::message::{Message, format_utc};
+use crate::message::{Message, UtcTime};
 use crate::provider::{self, Authentic, Unparsable};
 use crate::quarantine::QuarantineRecord;
 use crate::queue::{Published, Queue, QueueError};
 use http::{HeaderMap, Method};
 use std::future::Future;
 use std::time::Instant;
-use time::OffsetDateTime;
 
 /// Which kinds an entry point serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +148,7 @@ impl<Q: Queue> Pipeline<Q> {
             return Err(Rejected::TooLarge { limit });
         }
         let parsed = provider::receive(kind, &self.secrets, headers, body)?;
-        let received_at = OffsetDateTime::now_utc();
+        let received_at = UtcTime::now();
         match parsed {
             Authentic::Readable(change) => {
                 let message = Message::build(kind, change, received_at);
@@ -163,7 +162,7 @@ impl<Q: Queue> Pipeline<Q> {
                 let record = QuarantineRecord::new(
                     kind,
                     reason.0.clone(),
-                    format_utc(received_at),
+                    received_at.to_string(),
                     headers,
                     body,
                 );
@@ -184,11 +183,7 @@ impl<Q: Queue> Pipeline<Q> {
                 ))));
             }
         };
-        let received_at = time::OffsetDateTime::parse(
-            &record.received_at,
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+        let received_at = UtcTime::parse(&record.received_at).unwrap_or_else(UtcTime::now);
         match provider::parse(record.kind, &body) {
             Ok(change) => {
                 let message = Message::build(record.kind, change, received_at);

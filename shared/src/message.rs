@@ -198,13 +198,14 @@ pub struct Change {
 }
 
 impl Message {
-    /// Wraps a parsed change of `kind` received at `received_at` in the envelope.
-    pub fn build(kind: Kind, change: Change, received_at: OffsetDateTime) -> Message {
+    /// Wraps a parsed change of `kind` received at `received_at` in the envelope. A `time` or `changed_at` that
+    /// cannot be written as a [`UtcTime`] is unreadable: `time` becomes the time of receipt, `changed_at` `null`.
+    pub fn build(kind: Kind, change: Change, received_at: UtcTime) -> Message {
         let time = change
             .time
             .as_deref()
             .and_then(rfc3339_utc)
-            .unwrap_or_else(|| format_utc(received_at));
+            .unwrap_or_else(|| received_at.to_string());
         Message {
             specversion: SpecVersion::V1,
             id: change.id,
@@ -328,18 +329,64 @@ fn require_keys_of(definition: &str, schema: &mut serde_json::Value) {
     }
 }
 
-/// Parses an RFC 3339 time (any offset) and renders it in UTC; `None` when it does not parse.
-pub(crate) fn rfc3339_utc(text: &str) -> Option<String> {
-    OffsetDateTime::parse(text.trim(), &Rfc3339)
-        .ok()
-        .map(format_utc)
+/// A time as a message writes it: RFC 3339 in UTC, with a year from 0001 to 9999 and seconds from 00 to 59,
+/// what JSON Schema's `date-time` format accepts. Every time Rollcall converts (`time`, `changed_at`, Wix Events'
+/// `starts_at`/`ends_at`) and every time of receipt goes through it: a time that cannot be written so (a UTC
+/// year of 0000 or 10000, such as `9999-12-31T23:59:59-01:00`) is unreadable, never a panic or an empty string.
+/// A leap second (`23:59:60`, accepted at the end of a UTC month) reads as `23:59:59.999999999`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UtcTime(OffsetDateTime);
+
+impl UtcTime {
+    /// The current time of the system clock (the time of receipt).
+    pub fn now() -> UtcTime {
+        // The clock is after 1970, and `time` itself refuses years past 9999: within range.
+        UtcTime(OffsetDateTime::now_utc())
+    }
+
+    /// `at` in UTC; `None` when its UTC year is outside 0001–9999.
+    pub fn new(at: OffsetDateTime) -> Option<UtcTime> {
+        at.checked_to_offset(time::UtcOffset::UTC)
+            .filter(|utc| (1..=9999).contains(&utc.year()))
+            .map(UtcTime)
+    }
+
+    /// Parses an RFC 3339 time (any offset, surrounding whitespace ignored); `None` when it does not parse or
+    /// cannot be written in UTC (see [`UtcTime`]).
+    pub fn parse(text: &str) -> Option<UtcTime> {
+        OffsetDateTime::parse(text.trim(), &Rfc3339)
+            .ok()
+            .and_then(UtcTime::new)
+    }
 }
 
-/// Renders a time as RFC 3339 in UTC.
-pub fn format_utc(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_default()
+impl std::fmt::Display for UtcTime {
+    /// RFC 3339 in UTC: `2025-11-07T22:17:21Z`, with the fraction of a second as sent, trailing zeros left out.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (date, clock) = (self.0.date(), self.0.time());
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day(),
+            clock.hour(),
+            clock.minute(),
+            clock.second()
+        )?;
+        let nanos = clock.nanosecond();
+        if nanos != 0 {
+            let digits = format!("{nanos:09}");
+            write!(f, ".{}", digits.trim_end_matches('0'))?;
+        }
+        f.write_str("Z")
+    }
+}
+
+/// Parses an RFC 3339 time (any offset) and renders it in UTC; `None` when it does not parse or cannot be
+/// written in UTC (see [`UtcTime`]).
+pub(crate) fn rfc3339_utc(text: &str) -> Option<String> {
+    UtcTime::parse(text).map(|at| at.to_string())
 }
 
 /// A name-based UUID, version 5 (RFC 9562): SHA-1 of the namespace and the name, with `uuid` setting the
@@ -383,6 +430,100 @@ mod tests {
             Some("2024-10-15T11:29:39.041491431Z")
         );
         assert_eq!(rfc3339_utc("<string>"), None);
+    }
+
+    #[test]
+    fn times_outside_years_0001_to_9999_in_utc_are_unreadable() {
+        for (sent, utc) in [
+            ("9999-12-31T23:59:59-01:00", None), // 10000-01-01 in UTC: the panic of issue 25
+            ("0001-01-01T00:00:00+14:00", None), // 0000-12-31 in UTC
+            ("0000-06-01T12:00:00Z", None),
+            ("0000-12-31T23:00:00-01:00", Some("0001-01-01T00:00:00Z")),
+            ("9999-12-31T23:59:59Z", Some("9999-12-31T23:59:59Z")),
+            ("9999-12-31T23:59:59+14:00", Some("9999-12-31T09:59:59Z")),
+            ("0001-01-01T00:00:00Z", Some("0001-01-01T00:00:00Z")),
+            ("0001-01-01T00:00:00-23:59", Some("0001-01-01T23:59:00Z")),
+            ("2025-01-01T00:00:00+23:59", Some("2024-12-31T00:01:00Z")),
+            (
+                "2025-01-01T00:00:00.000000001-00:00",
+                Some("2025-01-01T00:00:00.000000001Z"),
+            ),
+            ("2025-01-01T00:00:00.500Z", Some("2025-01-01T00:00:00.5Z")),
+            (" 2025-01-01t00:00:00z\n", Some("2025-01-01T00:00:00Z")),
+            ("2025-13-01T00:00:00Z", None),
+            ("2025-02-29T00:00:00Z", None),
+            ("", None),
+        ] {
+            assert_eq!(rfc3339_utc(sent).as_deref(), utc, "{sent:?}");
+        }
+    }
+
+    #[test]
+    fn a_leap_second_never_writes_second_60() {
+        for (sent, utc) in [
+            (
+                "2016-12-31T23:59:60Z",
+                Some("2016-12-31T23:59:59.999999999Z"),
+            ),
+            (
+                "2017-01-01T00:59:60+01:00",
+                Some("2016-12-31T23:59:59.999999999Z"),
+            ),
+            (
+                "2016-12-31T23:59:60.5Z",
+                Some("2016-12-31T23:59:59.999999999Z"),
+            ),
+            ("2016-06-15T12:30:60Z", None), // not the last second of a UTC month: no leap second
+            (
+                "9999-12-31T23:59:60Z",
+                Some("9999-12-31T23:59:59.999999999Z"),
+            ),
+        ] {
+            let written = rfc3339_utc(sent);
+            assert_eq!(written.as_deref(), utc, "{sent:?}");
+            assert!(!written.is_some_and(|w| w.contains(":60")));
+        }
+    }
+
+    #[test]
+    fn an_unwritable_time_is_the_time_of_receipt_and_an_unwritable_changed_at_null() {
+        let received_at = UtcTime::parse("2026-01-02T03:04:05Z").unwrap();
+        let change = |time: &str| Change {
+            id: "i".into(),
+            source: "s".into(),
+            subject: "t".into(),
+            time: Some(time.into()),
+            event: None,
+            person: None,
+            participation: None,
+            sequence: None,
+            changed_at: Some(time.into()),
+            anonymize_request: None,
+            original: RawValue::from_string("{}".into()).unwrap(),
+        };
+        let kind = Kind::MightyNetworksRsvpCreated;
+        let m = Message::build(kind, change("9999-12-31T23:59:59-01:00"), received_at);
+        assert_eq!(
+            (m.time.as_str(), m.data.changed_at),
+            ("2026-01-02T03:04:05Z", None)
+        );
+        let m = Message::build(kind, change("2026-05-06T07:08:09+02:00"), received_at);
+        assert_eq!(m.time, "2026-05-06T05:08:09Z");
+        assert_eq!(m.data.changed_at.as_deref(), Some("2026-05-06T05:08:09Z"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn utc_times_are_written_as_time_writes_rfc3339(
+            seconds in -62_135_596_800i64..253_402_300_800,
+            nanos in proptest::prop_oneof![0u32..1_000_000_000, proptest::sample::select(vec![0, 1, 10, 500_000_000, 999_999_999])],
+        ) {
+            let at = OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+                + time::Duration::nanoseconds(i64::from(nanos));
+            let utc = UtcTime::new(at).unwrap();
+            proptest::prop_assert_eq!(utc.to_string(), at.format(&Rfc3339).unwrap());
+            proptest::prop_assert_eq!(UtcTime::parse(&utc.to_string()), Some(utc));
+        }
     }
 
     #[test]

@@ -58,6 +58,6 @@ async fn the_consumer_binary_handles_a_batch_once() {
     assert_eq!(items, 2, "one id item and one subject item");
 }
 
-fn time_now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
+fn time_now() -> rollcall::message::UtcTime {
+    rollcall::message::UtcTime::now()
 }

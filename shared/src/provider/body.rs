@@ -37,7 +37,11 @@ pub(crate) fn check_depth(json: &str) -> Result<(), Unparsable> {
             b'"' => {
                 // To the closing quote: the first one not escaped.
                 i += 1;
-                while let Some(k) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                // `get`: past the end only if the text were not valid JSON, which then ends the scan.
+                while let Some(k) = bytes
+                    .get(i..)
+                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                {
                     i += k;
                     if bytes[i] == b'"' {
                         break;

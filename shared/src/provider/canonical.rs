@@ -91,7 +91,10 @@ pub(crate) fn is_canonical(compact: &str) -> bool {
                 let start = i + 1;
                 let mut end = start;
                 loop {
-                    let Some(k) = memchr::memchr2(b'"', b'\\', &bytes[end..]) else {
+                    let Some(k) = bytes
+                        .get(end..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                    else {
                         return false;
                     };
                     end += k;

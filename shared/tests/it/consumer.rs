@@ -4,11 +4,11 @@
 use crate::common::*;
 use rollcall::consumer::dynamodb::{DEFAULT_TTL, DynamoLedger};
 use rollcall::consumer::{Consumer, Handler, HandlerError};
+use rollcall::message::UtcTime;
 use rollcall::{Kind, Message};
 use rollcall_testkit::aws::endpoint;
 use serde_json::{Value, json};
 use std::sync::Mutex;
-use time::OffsetDateTime;
 
 async fn ledger(endpoint: &str) -> DynamoLedger {
     let client = rollcall_testkit::aws::dynamodb(endpoint);
@@ -35,7 +35,7 @@ impl Handler for &Recorder {
 
 fn message(kind: Kind, body: &[u8]) -> Message {
     let change = rollcall::provider::parse(kind, body).unwrap();
-    Message::build(kind, change, OffsetDateTime::now_utc())
+    Message::build(kind, change, UtcTime::now())
 }
 
 fn wix(kind: Kind, event_id: &str, sequence: &str) -> Message {

@@ -93,13 +93,13 @@ mod ledger {
     use aws_sdk_dynamodb::types::AttributeValue;
     use rollcall::consumer::dynamodb::{DEFAULT_TTL, DynamoLedger};
     use rollcall::consumer::{Ledger, Outcome};
+    use rollcall::message::UtcTime;
     use rollcall_testkit::aws::endpoint;
     use std::time::{SystemTime, UNIX_EPOCH};
-    use time::OffsetDateTime;
 
     fn message(kind: Kind, body: &[u8]) -> Message {
         let change = rollcall::provider::parse(kind, body).unwrap();
-        Message::build(kind, change, OffsetDateTime::now_utc())
+        Message::build(kind, change, UtcTime::now())
     }
 
     async fn handle(ledger: &DynamoLedger, message: &Message) -> Outcome {

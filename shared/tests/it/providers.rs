@@ -3,14 +3,14 @@
 
 use crate::common::*;
 use rollcall::Payload;
+use rollcall::message::UtcTime;
 use rollcall::message::{Message, Status};
 use rollcall::provider::parse;
 use rollcall::{Kind, Provider};
-use time::OffsetDateTime;
 
 fn message(kind: Kind) -> Message {
     let change = parse(kind, &body(kind)).unwrap_or_else(|e| panic!("{kind}: {e}"));
-    Message::build(kind, change, OffsetDateTime::now_utc())
+    Message::build(kind, change, UtcTime::now())
 }
 
 #[test]

@@ -36,7 +36,7 @@ fn messages() -> Vec<String> {
     let mut out = Vec::new();
     for kind in Kind::ALL {
         let change = rollcall::provider::parse(kind, &body(kind)).unwrap();
-        out.push(Message::build(kind, change, time::OffsetDateTime::now_utc()).to_body());
+        out.push(Message::build(kind, change, rollcall::message::UtcTime::now()).to_body());
     }
     let mut deleted = fixture("wix-participation-deleted.json");
     deleted["data"]["deletedEvent"] = serde_json::json!({});
@@ -47,7 +47,7 @@ fn messages() -> Vec<String> {
         change.person.is_none(),
         "a deletion without the entity has no person"
     );
-    out.push(Message::build(kind, change, time::OffsetDateTime::now_utc()).to_body());
+    out.push(Message::build(kind, change, rollcall::message::UtcTime::now()).to_body());
     assert!(Provider::ALL.iter().all(|p| p.kinds().count() > 0));
     // And every valid delivery of events/ (file names without an expectation suffix).
     for entry in std::fs::read_dir(repo().join("events")).unwrap() {
@@ -72,7 +72,7 @@ fn messages() -> Vec<String> {
         };
         let change =
             rollcall::provider::parse(kind, &body).unwrap_or_else(|e| panic!("{name}: {e}"));
-        out.push(Message::build(kind, change, time::OffsetDateTime::now_utc()).to_body());
+        out.push(Message::build(kind, change, rollcall::message::UtcTime::now()).to_body());
     }
     assert!(out.len() > 2 * Kind::ALL.len());
     // A kind added after this version: new `type` values are growth within v1.

@@ -5,11 +5,10 @@
 
 use crate::common::*;
 use rollcall::Payload;
-use rollcall::message::{EventStatus, Message, Received, Status};
+use rollcall::message::{EventStatus, Message, Received, Status, UtcTime};
 use rollcall::provider::parse;
 use rollcall::{Kind, Provider};
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 const GUEST: &str = "501554db-e150-404b-95ae-94ef636f4a7f";
 const EVENT: &str = "c4025083-05c3-4ec7-b517-5af1079856e3";
@@ -20,7 +19,7 @@ fn message(kind: Kind) -> Message {
 
 fn build(kind: Kind, body: &[u8]) -> Message {
     let change = parse(kind, body).unwrap_or_else(|e| panic!("{kind}: {e}"));
-    Message::build(kind, change, OffsetDateTime::now_utc())
+    Message::build(kind, change, UtcTime::now())
 }
 
 /// The kind's fixture changed by `edit`, signed.
@@ -162,6 +161,42 @@ fn event_created_as_the_documentation_sample_spells_it() {
     );
     assert_eq!(event.status, Some(EventStatus::Draft));
     assert_eq!(m.data.sequence, Some(1));
+}
+
+#[test]
+fn event_times_that_cannot_be_written_in_utc_are_null_never_a_panic() {
+    for (start, end, starts_at, ends_at) in [
+        (
+            "9999-12-31T23:59:59-01:00",
+            "0001-01-01T00:00:00+14:00",
+            None,
+            None,
+        ),
+        (
+            "2016-12-31T23:59:60Z",
+            "9999-12-31T23:59:59+14:00",
+            Some("2016-12-31T23:59:59.999999999Z"),
+            Some("9999-12-31T09:59:59Z"),
+        ),
+    ] {
+        let m = build(
+            Kind::WixEventUpdated,
+            &edited(Kind::WixEventUpdated, |d| {
+                let when = &mut d["data"]["updatedEvent"]["currentEntity"]["dateAndTimeSettings"];
+                when["startDate"] = start.into();
+                when["endDate"] = end.into();
+                d["data"]["eventTime"] = start.into();
+            }),
+        );
+        let event = m.data.event.clone().unwrap();
+        assert_eq!(event.starts_at.as_deref(), starts_at, "{start}");
+        assert_eq!(event.ends_at.as_deref(), ends_at, "{end}");
+        // `eventTime` is the same time: written in UTC, else the time of receipt.
+        assert!(UtcTime::parse(&m.time).is_some(), "{}", m.time);
+        assert!(starts_at.is_none_or(|s| m.time == s), "{}", m.time);
+        // Passed through as sent.
+        assert!(m.data.original.get().contains(start) && m.data.original.get().contains(end));
+    }
 }
 
 #[test]

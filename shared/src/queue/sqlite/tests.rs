@@ -45,7 +45,7 @@ fn message(source: &str, id: &str) -> Message {
     Message::build(
         crate::Kind::OmerloParticipantCreated,
         change,
-        time::OffsetDateTime::now_utc(),
+        crate::message::UtcTime::now(),
     )
 }
 

@@ -105,7 +105,7 @@ pub(crate) fn function_env(queues: Option<&Queues>) -> Vec<(&'static str, String
 /// `SendMessage` of the message `body` makes, timed from the call to its answer.
 pub(crate) async fn queue_round_trip(queues: &Queues, kind: Kind, body: &[u8]) -> Result<f64> {
     let change = rollcall::provider::parse(kind, body).map_err(|e| e.to_string())?;
-    let message = rollcall::Message::build(kind, change, time::OffsetDateTime::now_utc());
+    let message = rollcall::Message::build(kind, change, rollcall::message::UtcTime::now());
     let queue = SqsQueue::new(
         sqs_client(&queues.endpoint),
         Some(queues.fifo.clone()),

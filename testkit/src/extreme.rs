@@ -11,7 +11,7 @@ use crate::personal::paths;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use rollcall::message::Message;
+use rollcall::message::{Message, UtcTime};
 use rollcall::{Kind, Provider};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -401,7 +401,7 @@ impl Fixture {
     /// the id for Omerlo); `None` when the delivery is unreadable.
     fn normalized(&self, edits: &[Edit], signer: &WixSigner) -> Option<Value> {
         let change = rollcall::provider::parse(self.kind, &self.body(edits, signer)).ok()?;
-        let message = Message::build(self.kind, change, OffsetDateTime::UNIX_EPOCH);
+        let message = Message::build(self.kind, change, UtcTime::new(OffsetDateTime::UNIX_EPOCH)?);
         let mut value: Value = serde_json::from_str(&message.to_body()).ok()?;
         let object = value.as_object_mut()?;
         if self.kind.provider() == Provider::Omerlo {

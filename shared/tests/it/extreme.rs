@@ -11,7 +11,7 @@
 use crate::common::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rollcall::config::Limits;
-use rollcall::message::Message;
+use rollcall::message::{Message, UtcTime};
 use rollcall::{Accepted, Kind, Pipeline};
 use rollcall_testkit::extreme::{Fixture, cases_from_env, edits};
 use rollcall_testkit::memory::MemoryQueue;
@@ -202,7 +202,8 @@ fn invalid_messages(bodies: &[String]) -> Vec<(usize, String)> {
 /// and the Omerlo id, a hash of the body, kept.
 fn message_at_epoch(kind: Kind, body: &[u8]) -> Value {
     let change = rollcall::provider::parse(kind, body).unwrap_or_else(|e| panic!("{kind}: {e}"));
-    let message = Message::build(kind, change, OffsetDateTime::UNIX_EPOCH);
+    let epoch = UtcTime::new(OffsetDateTime::UNIX_EPOCH).expect("the epoch is writable");
+    let message = Message::build(kind, change, epoch);
     let mut value: Value = serde_json::from_str(&message.to_body()).expect("JSON");
     if let Some(data) = value["data"].as_object_mut() {
         data.remove("original");

@@ -6,6 +6,9 @@
 //! - [`deliveries`]: valid, authenticated sample deliveries of every kind (Wix ones signed with the test key).
 //! - [`events`]: the sample API Gateway events of `events/`, built from the registry and the fixtures.
 //! - [`template`]: the per-kind blocks of `template.yaml`, built from the registry.
+//! - [`extreme`]: extreme but legal values in every field of every kind's fixture, for the property test of the
+//!   pipeline, its runs through the binaries and `rollcall serve`, and the fuzz target.
+//! - [`memory`]: a queue in memory that keeps what a pipeline stored.
 //! - [`personal`]: deliveries with personal data in every field, for the tests that no log line shows it.
 //! - [`load`]: a closed-loop HTTP/1.1 load generator for loopback.
 //! - [`per_delivery`]: the per-delivery work the benchmarks measure (the pipeline with a no-op queue, and its
@@ -19,7 +22,9 @@
 pub mod aws;
 pub mod deliveries;
 pub mod events;
+pub mod extreme;
 pub mod load;
+pub mod memory;
 pub mod per_delivery;
 pub mod personal;
 pub mod runtime_api;

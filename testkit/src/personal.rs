@@ -70,7 +70,7 @@ impl Variant {
 }
 
 /// Every path of `value` (JSON pointers), containers and leaves, the root excluded.
-fn paths(value: &Value, at: String, out: &mut Vec<String>) {
+pub(crate) fn paths(value: &Value, at: String, out: &mut Vec<String>) {
     let children: Vec<(String, &Value)> = match value {
         Value::Object(map) => map
             .iter()

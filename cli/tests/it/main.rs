@@ -6,6 +6,7 @@ mod aws_chain;
 mod common;
 mod drain_and_replay;
 mod e2e;
+mod extreme;
 mod leaks;
 #[cfg(feature = "fault-injection")]
 mod panics;

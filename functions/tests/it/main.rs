@@ -8,6 +8,7 @@ mod common;
 mod consumer;
 mod docs;
 mod events;
+mod extreme;
 #[cfg(feature = "fault-injection")]
 mod panics;
 mod personal_data;

@@ -6,6 +6,7 @@ mod common;
 #[cfg(feature = "consumer")]
 mod consumer;
 mod dedup_scope;
+mod extreme;
 mod fuzz;
 #[cfg(feature = "consumer")]
 mod ledger;

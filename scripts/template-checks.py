@@ -100,7 +100,9 @@ class Alarms(unittest.TestCase):
         published = {}
         for f in metric_filters().values():
             for m in f["Properties"]["MetricTransformations"]:
-                published[(m["MetricNamespace"]["Fn::Sub"], m["MetricName"])] = {d["Key"] for d in m["Dimensions"]}
+                published[(m["MetricNamespace"]["Fn::Sub"], m["MetricName"])] = {
+                    d["Key"] for d in m.get("Dimensions", [])
+                }
         refused = {k: v for k, v in resources("AWS::CloudWatch::Alarm").items() if k.endswith("RefusedAlarm")}
         self.assertEqual(len(refused), len(webhook_functions()))
         for name, alarm in refused.items():
@@ -118,6 +120,20 @@ class Alarms(unittest.TestCase):
             self.assertEqual(props["Threshold"], 0.5, name)
             self.assertGreaterEqual(props["EvaluationPeriods"] * props["Metrics"][1]["MetricStat"]["Period"], 3600, name)
 
+    def test_one_contained_panic_alarms(self):
+        # The outcomes as shared/src/ingest.rs and shared/src/answer.rs log a contained panic.
+        code = (REPO / "shared/src/ingest.rs").read_text() + (REPO / "shared/src/answer.rs").read_text()
+        for outcome in ["quarantined_internal_error", "internal_error"]:
+            self.assertIn(f'"{outcome}"', code)
+        pattern = metric_filters()["InternalErrorsMetricFilter"]["Properties"]["FilterPattern"]
+        self.assertEqual(
+            pattern,
+            '{ ($.fields.outcome = "quarantined_internal_error") || ($.fields.outcome = "internal_error") }',
+        )
+        props = resources("AWS::CloudWatch::Alarm")["InternalErrorsAlarm"]["Properties"]
+        self.assertEqual((props["MetricName"], props["Statistic"]), ("InternalErrors", "Sum"))
+        self.assertEqual((props["Threshold"], props["ComparisonOperator"]), (0, "GreaterThanThreshold"))
+
     def test_every_alarm_notifies_the_topic_when_it_fires_and_clears(self):
         for name, alarm in resources("AWS::CloudWatch::Alarm").items():
             self.assertEqual(alarm["Properties"]["AlarmActions"], [{"Ref": "AlarmTopic"}], name)
@@ -127,7 +143,7 @@ class Alarms(unittest.TestCase):
 class Logs(unittest.TestCase):
     def test_metric_filters_count_deliveries_by_kind_and_outcome_from_the_shared_log_group(self):
         filters = {f["Properties"]["FilterName"]: f["Properties"] for f in metric_filters().values()}
-        self.assertEqual(sorted(filters), ["deliveries", "duplicates"])
+        self.assertEqual(sorted(filters), ["deliveries", "duplicates", "internal-errors"])
         for props in filters.values():
             self.assertEqual(props["LogGroupName"], {"Ref": "WebhookLogGroup"})
         dims = {d["Key"]: d["Value"] for d in filters["deliveries"]["MetricTransformations"][0]["Dimensions"]}

@@ -143,18 +143,18 @@ fn attributes<'a>(
     Ok(out)
 }
 
-impl Queue for SqsQueue {
-    async fn publish(&self, message: &Message) -> Result<Published, QueueError> {
-        let url = self.url(Lane::Messages)?;
-        let body = message.to_body()?;
-        let attributes = attributes(
-            &body,
-            [
-                ("type", message.kind.message_type()),
-                ("source", message.source.as_str()),
-                ("subject", message.subject.as_str()),
-            ],
-        )?;
+impl SqsQueue {
+    /// Sends `body` to `lane` with the attributes of `pairs` that SQS accepts ([`attributes`]). A FIFO queue also
+    /// gets `fifo_ids()`: the message group and the de-duplication id.
+    async fn send<'a>(
+        &self,
+        lane: Lane,
+        body: Body,
+        pairs: impl IntoIterator<Item = (&'static str, &'a str)>,
+        fifo_ids: impl FnOnce() -> (String, String),
+    ) -> Result<(), QueueError> {
+        let url = self.url(lane)?;
+        let attributes = attributes(&body, pairs)?;
         let mut send = self
             .client
             .send_message()
@@ -167,45 +167,42 @@ impl Queue for SqsQueue {
                     .collect(),
             ));
         if url.ends_with(".fifo") {
+            let (group, deduplication) = fifo_ids();
             send = send
-                .message_group_id(super::group_id(message))
-                .message_deduplication_id(super::deduplication_id(message));
+                .message_group_id(group)
+                .message_deduplication_id(deduplication);
         }
         send.send().await.map_err(send_failed)?;
+        Ok(())
+    }
+}
+
+impl Queue for SqsQueue {
+    async fn publish(&self, message: &Message) -> Result<Published, QueueError> {
+        let pairs = [
+            ("type", message.kind.message_type()),
+            ("source", message.source.as_str()),
+            ("subject", message.subject.as_str()),
+        ];
+        self.send(Lane::Messages, message.to_body()?, pairs, || {
+            (super::group_id(message), super::deduplication_id(message))
+        })
+        .await?;
         Ok(Published::Stored)
     }
 
     async fn quarantine(&self, record: &QuarantineRecord) -> Result<(), QueueError> {
-        let body = record.to_body()?;
-        let attributes = attributes(
-            &body,
-            [
-                ("type", record.kind.message_type()),
-                ("reason", record.reason.as_str()),
-            ],
-        )?;
-        let url = self.url(Lane::Quarantine)?;
-        let mut send = self
-            .client
-            .send_message()
-            .queue_url(url)
-            .message_body(body.into_string())
-            .set_message_attributes(Some(
-                attributes
-                    .into_iter()
-                    .map(|(n, v)| (n.to_owned(), v))
-                    .collect(),
-            ));
-        if url.ends_with(".fifo") {
-            // Repeats of one delivery within SQS's 5-minute window are stored once; each record is its own
-            // group, so that no record waits behind another.
+        let pairs = [
+            ("type", record.kind.message_type()),
+            ("reason", record.reason.as_str()),
+        ];
+        // Repeats of one delivery within SQS's 5-minute window are stored once; each record is its own group, so
+        // that no record waits behind another.
+        self.send(Lane::Quarantine, record.to_body()?, pairs, || {
             let key = super::quarantine_key(record);
-            send = send
-                .message_group_id(key.clone())
-                .message_deduplication_id(key);
-        }
-        send.send().await.map_err(send_failed)?;
-        Ok(())
+            (key.clone(), key)
+        })
+        .await
     }
 }
 

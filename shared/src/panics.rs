@@ -1,17 +1,17 @@
 //! Panics while the pipeline works on one delivery are contained; any other panic ends the process.
 //!
 //! The design, in one place. Builds unwind (the release profile no longer says `panic = "abort"`) so that
-//! [`contain`] can catch a panic raised while a delivery is authenticated, read, mapped or built: the pipeline
+//! `contain` can catch a panic raised while a delivery is authenticated, read, mapped or built: the pipeline
 //! then answers `500 internal_error` (authentication: nothing is stored, the provider retries) or quarantines
 //! the delivery (the rest: `200 quarantined`, replayable once the bug is fixed), and the process serves on.
 //! Anywhere else a panic must still end the process, as `panic = "abort"` did, so that nothing runs on with
 //! broken state: a dead SQLite writer thread would otherwise leave `rollcall serve` answering 503 forever, and a
 //! panicking task of tokio or hyper would be swallowed. The hook [`install`] sets does that: it aborts after the
-//! usual report unless the panicking thread is inside [`contain`] (a thread-local flag, set only for the
+//! usual report unless the panicking thread is inside `contain` (a thread-local flag, set only for the
 //! synchronous work on one delivery). Every entry point installs it: the Lambda adapter and the `rollcall`
-//! command. Without it (a library user, the tests), [`contain`] still catches and Rust's default hook reports.
+//! command. Without it (a library user, the tests), `contain` still catches and Rust's default hook reports.
 //!
-//! Logging: inside [`contain`] the hook prints nothing, since a panic message may quote a value of the delivery
+//! Logging: inside `contain` the hook prints nothing, since a panic message may quote a value of the delivery
 //! (as index and `expect` messages do). It keeps only the code location (`file:line:column`), which the
 //! pipeline logs with the kind (`panic_at`). Outside, the default report (message and location) is printed
 //! before the abort: the process is going down, and the message is what a fix needs.
@@ -21,13 +21,13 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
 thread_local! {
-    /// True while this thread runs work of [`contain`].
+    /// True while this thread runs work of `contain`.
     static IN_DELIVERY: Cell<bool> = const { Cell::new(false) };
-    /// Where the last contained panic of this thread was raised, for [`contain`] to return.
+    /// Where the last contained panic of this thread was raised, for `contain` to return.
     static PANICKED_AT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// A panic that [`contain`] caught.
+/// A panic that `contain` caught.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Panicked {
     /// Where in the code it was raised (`file:line:column`) when the hook of [`install`] saw it; never the panic's
@@ -35,7 +35,7 @@ pub struct Panicked {
     pub at: Option<String>,
 }
 
-/// Installs the process's panic hook (once; later calls do nothing): a panic inside [`contain`] is recorded
+/// Installs the process's panic hook (once; later calls do nothing): a panic inside `contain` is recorded
 /// without its message; any other is reported as usual, then the process aborts.
 pub fn install() {
     static INSTALLED: Once = Once::new();

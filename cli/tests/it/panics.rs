@@ -83,7 +83,12 @@ async fn serve_quarantines_what_a_bug_stops_serves_on_and_replay_recovers_it() {
         "the panic message is not logged: {logs}"
     );
     drop(server);
-    let replay = rollcall(dir.path(), &["quarantine", "replay"]);
+    // Replay trusts a record only with its provider's key: these are `--dev`'s sample keys.
+    let replay = rollcall_with(
+        dir.path(),
+        &["quarantine", "replay"],
+        &rollcall::config::SAMPLE_SECRETS,
+    );
     assert!(
         replay.status.success(),
         "{}",

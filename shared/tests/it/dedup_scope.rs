@@ -90,9 +90,10 @@ async fn the_same_unparsable_delivery_is_quarantined_once() {
 #[cfg(feature = "consumer")]
 mod ledger {
     use super::*;
+    use crate::ledger::handle;
     use aws_sdk_dynamodb::types::AttributeValue;
+    use rollcall::consumer::Outcome;
     use rollcall::consumer::dynamodb::{DEFAULT_TTL, DynamoLedger};
-    use rollcall::consumer::{Ledger, Outcome};
     use rollcall::message::UtcTime;
     use rollcall_testkit::aws::endpoint;
     use std::time::{SystemTime, UNIX_EPOCH};
@@ -100,14 +101,6 @@ mod ledger {
     fn message(kind: Kind, body: &[u8]) -> Message {
         let change = rollcall::provider::parse(kind, body).unwrap();
         Message::build(kind, change, UtcTime::now())
-    }
-
-    async fn handle(ledger: &DynamoLedger, message: &Message) -> Outcome {
-        let outcome = ledger.check(message).await.unwrap();
-        if outcome == Outcome::Handled {
-            ledger.record(message).await.unwrap();
-        }
-        outcome
     }
 
     /// An item as the first version wrote it: `id#<id>`, expiring at `expires_at` (seconds from now).

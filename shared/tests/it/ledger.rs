@@ -30,7 +30,7 @@ fn wix(kind: Kind, id: &str, edit: impl FnOnce(&mut Value)) -> Message {
 }
 
 /// What the consumer does with `message`: checks it and, when new, records it.
-async fn handle(ledger: &DynamoLedger, message: &Message) -> Outcome {
+pub(crate) async fn handle(ledger: &DynamoLedger, message: &Message) -> Outcome {
     let outcome = ledger.check(message).await.unwrap();
     if outcome == Outcome::Handled {
         ledger.record(message).await.unwrap();

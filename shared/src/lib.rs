@@ -10,6 +10,7 @@
 //! - [`queue`]: the queue port and its adapters; [`quarantine`]: the quarantine record; [`sqs_text`]: the text
 //!   and sizes SQS accepts, which every queue body obeys.
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
+//! - [`filter`]: subscription filter policies, matched as SNS matches them.
 //! - [`panics`]: a panic while working on one delivery is contained, any other ends the process.
 //!
 //! A consumer turns an SQS body into the typed message in one call, and its original into the provider's own
@@ -39,6 +40,7 @@ pub mod config;
 pub mod consumer;
 #[cfg(feature = "fault-injection")]
 pub mod fault;
+pub mod filter;
 pub mod ingest;
 pub mod kind;
 #[cfg(feature = "lambda")]

@@ -237,6 +237,16 @@ impl Message {
         }
     }
 
+    /// The message attributes every queue and topic carries beside the body, `(name, value)`: `type`, `source`
+    /// and `subject`. Subscription filter policies of attribute scope match on these ([`crate::filter`]).
+    pub fn attributes(&self) -> [(&'static str, &str); 3] {
+        [
+            ("type", self.kind.message_type()),
+            ("source", self.source.as_str()),
+            ("subject", self.subject.as_str()),
+        ]
+    }
+
     /// Reads a queue message body (what an SQS consumer receives).
     pub fn from_body(body: &str) -> Result<Message, serde_json::Error> {
         serde_json::from_str(body)

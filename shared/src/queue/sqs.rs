@@ -179,12 +179,7 @@ impl SqsQueue {
 
 impl Queue for SqsQueue {
     async fn publish(&self, message: &Message) -> Result<Published, QueueError> {
-        let pairs = [
-            ("type", message.kind.message_type()),
-            ("source", message.source.as_str()),
-            ("subject", message.subject.as_str()),
-        ];
-        self.send(Lane::Messages, message.to_body()?, pairs, || {
+        self.send(Lane::Messages, message.to_body()?, message.attributes(), || {
             (super::group_id(message), super::deduplication_id(message))
         })
         .await?;

@@ -1,18 +1,13 @@
-//! Quarantine reasons are logged, so they say where a delivery went wrong and what kind of problem it is (a field
-//! path, the type expected there, the type found), never a value of the delivery: serde's own messages quote
-//! the values they reject (a name, a phone number sent as a number), so they are rewritten here.
+//! Parse errors said without any value of the text they read. serde's own messages quote the values they reject
+//! (a name, a phone number sent as a number), and whatever is logged must not hold personal data: [`problem`]
+//! says where the text went wrong and what kind of problem it is (a field path, the type expected there, the type
+//! found). Rollcall words its quarantine reasons with it; a consumer may log why an `original` did not read.
 
-use super::Unparsable;
 use serde_json::error::Category;
-
-/// Why the compact JSON `text` did not read as `what` (e.g. `not a participant_created delivery`).
-pub(crate) fn misfit(what: &str, text: &str, e: &serde_json::Error) -> Unparsable {
-    Unparsable::new(format!("{what}: {}", problem(text, e)))
-}
 
 /// The problem `e` found in `text`, said without any value of `text`: for a syntax error serde_json's message
 /// (a fixed text and a position); for a data error the problem and the path of the value at fault.
-pub(crate) fn problem(text: &str, e: &serde_json::Error) -> String {
+pub fn problem(text: &str, e: &serde_json::Error) -> String {
     if e.classify() != Category::Data {
         return e.to_string();
     }

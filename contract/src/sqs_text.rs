@@ -22,10 +22,9 @@ const ATTRIBUTES_ROOM: usize = 4 * 1024;
 pub const MAX_BODY_BYTES: usize = MAX_MESSAGE_BYTES - ATTRIBUTES_ROOM;
 
 /// Why a body cannot be stored on a queue. Permanent: sending it again would fail again.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// The body (or body and attributes) is over the limit.
-    #[error("it is {bytes} bytes, over the limit of {limit} bytes")]
     TooLarge {
         /// Its size, in bytes.
         bytes: usize,
@@ -34,15 +33,27 @@ pub enum Refusal {
     },
     /// SQS refused it with a client error (`InvalidMessageContents`, `InvalidParameterValue`): its code only,
     /// never SQS's message, which may quote a character of the delivery.
-    #[error("SQS refused it ({code})")]
     Sqs {
         /// SQS's error code.
         code: String,
     },
     /// It could not be written as JSON.
-    #[error("it could not be written as JSON: {0}")]
     Unwritable(String),
 }
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::TooLarge { bytes, limit } => {
+                write!(f, "it is {bytes} bytes, over the limit of {limit} bytes")
+            }
+            Refusal::Sqs { code } => write!(f, "SQS refused it ({code})"),
+            Refusal::Unwritable(why) => write!(f, "it could not be written as JSON: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
 
 /// Whether SQS accepts `c` in a body or string attribute.
 pub fn accepts(c: char) -> bool {

@@ -42,16 +42,16 @@ pub mod consumer;
 pub mod fault;
 pub mod filter;
 pub mod ingest;
-pub mod kind;
+pub use rollcall_contract::kind;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod message;
 pub mod panics;
-pub mod payload;
+pub use rollcall_contract::payload;
 pub mod provider;
 pub mod quarantine;
 pub mod queue;
-pub mod sqs_text;
+pub use rollcall_contract::sqs_text;
 
 pub use answer::{Accepted, Answer, Rejected};
 pub use ingest::{Pipeline, Request, Route};

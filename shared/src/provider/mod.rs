@@ -5,11 +5,12 @@
 
 mod body;
 pub(crate) mod canonical;
-pub mod lenient;
 pub mod mighty_networks;
 pub mod omerlo;
 mod reason;
 pub mod wix;
+
+pub use rollcall_contract::provider::lenient;
 
 pub(crate) use reason::{misfit, problem};
 

@@ -16,20 +16,25 @@
 //! `urn:rollcall:message:v1` ([`message::DATASCHEMA`]). New kinds and optional fields are growth within v1.
 //!
 //! A consumer turns an SQS body into the typed message in one call, and its original into the provider's own
-//! structure in one more:
+//! structure in one more (the example of the README's "Consuming"):
 //!
 //! ```
 //! # fn main() -> Result<(), serde_json::Error> {
-//! # let body = r#"{"specversion":"1.0","id":"e1","source":"/mighty-networks/spaces/1","type":"com.mightynetworks.event.created","subject":"event/2","time":"2026-01-01T00:00:00Z","datacontenttype":"application/json","dataschema":"urn:rollcall:message:v1","data":{"event":null,"person":null,"participation":null,"sequence":null,"changed_at":null,"original":{"event_id":"e1","payload":{"id":2,"title":"Meetup"}}}}"#;
+//! # let sqs_body = r#"{"specversion":"1.0","id":"e1","source":"/wix/instances/i1","type":"com.wix.calendar.participation.created","subject":"participation/p1","time":"2026-01-01T00:00:00Z","datacontenttype":"application/json","dataschema":"urn:rollcall:message:v1","data":{"event":null,"person":null,"participation":null,"sequence":null,"changed_at":null,"original":{"instanceId":"i1","data":{"id":"e1","entityId":"p1","createdEvent":{"entity":{"id":"p1","status":"CONFIRMED"}}}}}}"#;
+//! use rollcall_contract::Payload;
 //! use rollcall_contract::message::Received;
-//! use rollcall_contract::{Message, Payload};
-//!
-//! let message = Message::from_body(body)?;
-//! if let Payload::MightyNetworksEventCreated(delivery) = message.payload()? {
-//!     assert_eq!(delivery.payload.title.as_deref(), Some("Meetup"));
+//! match Received::from_body(&sqs_body)? {
+//!     Received::Known(message) => match message.payload()? {
+//!         Payload::WixParticipationCreated(delivery) => { /* delivery.data.entity() … */ }
+//!         _ => {}
+//!     },
+//!     Received::Unknown(_) => { /* a type added after this version: pass over it */ }
 //! }
+//! # let message = rollcall_contract::Message::from_body(sqs_body)?;
+//! # let Payload::WixParticipationCreated(delivery) = message.payload()? else { panic!("{message:?}") };
+//! # assert_eq!(delivery.data.entity().and_then(|p| p.status.as_deref()), Some("CONFIRMED"));
 //! // A kind added to the contract after this version is passed over, not an error:
-//! let newer = body.replace("com.mightynetworks.event.created", "com.mightynetworks.post.created");
+//! # let newer = sqs_body.replace("com.wix.calendar.participation.created", "com.wix.calendar.booking.created");
 //! assert!(matches!(Received::from_body(&newer)?, Received::Unknown(_)));
 //! # Ok(())
 //! # }

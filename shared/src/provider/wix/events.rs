@@ -1,7 +1,7 @@
 //! Wix Events webhooks: guest created, updated, deleted (entity `wix.events.guests.v1.guest`) and event created,
 //! updated, canceled, deleted (entity `wix.events.v3.event`). They come in the same signed JWT as the Wix
-//! Calendar participations, verified and decoded by [`wix`](super) with the same key: this module only types
-//! the decoded delivery and maps it. Field names are the REST names of Wix's own SDK types
+//! Calendar participations, verified and decoded by [`wix`](super) with the same key: this module only reads
+//! the decoded delivery as the contract's types (re-exported here) and maps it. Field names are the REST names of Wix's own SDK types
 //! (`@wix/auto_sdk_events_guests`, `@wix/auto_sdk_events_wix-events-v-2`).
 
 use super::{check_kind, counter};

@@ -1,7 +1,7 @@
 //! Wix webhooks: every Wix delivery is a JWT signed with the app's RSA key (RS256), whose `data` claim is a JSON
 //! string holding `{eventType, instanceId, data, identity, accountInfo?}`, and whose `data` and `identity` are
-//! JSON strings again. This module verifies the token and decodes the delivery, and holds the envelope both Wix
-//! families share; [`calendar`] reads the Wix Calendar participations, [`events`] the Wix Events guests and
+//! JSON strings again. This module verifies the token and decodes the delivery (the envelope both Wix families
+//! share is the contract's, re-exported here); [`calendar`] reads the Wix Calendar participations, [`events`] the Wix Events guests and
 //! events. Signature checks work on the raw token as received, and the claims they decode are read on (each
 //! token is decoded once); parsing a stored token decodes it without re-verifying (a quarantined delivery was
 //! verified on receipt), and replaying one verifies it again, all but its age.

@@ -176,6 +176,29 @@ mod tests {
     }
 
     #[test]
+    fn refusals_say_what_was_refused_and_no_value() {
+        let said = [
+            Refusal::TooLarge {
+                bytes: 300_000,
+                limit: MAX_BODY_BYTES,
+            },
+            Refusal::Sqs {
+                code: "InvalidMessageContents".into(),
+            },
+            Refusal::Unwritable("key must be a string".into()),
+        ]
+        .map(|refusal| refusal.to_string());
+        assert_eq!(
+            said,
+            [
+                format!("it is 300000 bytes, over the limit of {MAX_BODY_BYTES} bytes"),
+                "SQS refused it (InvalidMessageContents)".to_owned(),
+                "it could not be written as JSON: key must be a string".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
     fn attributes_sqs_would_refuse_are_left_out() {
         assert_eq!(attribute("/wix/instances/a"), Some("/wix/instances/a"));
         assert_eq!(attribute("guest/a\u{FFFF}"), None);

@@ -3,6 +3,8 @@
 //! `InvalidMessageContents`) and the size of a message (body and attributes together at most the queue's
 //! `MaximumMessageSize`, which `template.yaml` pins to [`MAX_MESSAGE_BYTES`]). Every body Rollcall stores, on SQS
 //! or in `rollcall serve`'s SQLite queue, is a [`Body`]: a local body can be sent to SQS as it is.
+//! It is part of the contract because a message's body is: [`crate::Message::to_body`] writes it, and a consumer
+//! can rely on its characters and its size.
 
 use serde::Serialize;
 

@@ -47,6 +47,8 @@
 //! rollcall-contract = { git = "https://github.com/rollcall/rollcall" }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod kind;
 pub mod message;
 pub mod payload;

@@ -3,12 +3,15 @@
 //! a queue (Amazon SQS, or an embedded SQLite file) for downstream consumers. Deliveries that are authentic but
 //! unreadable are quarantined for replay, never dropped.
 //!
-//! - [`kind`]: the registry of the webhook kinds.
-//! - [`provider`]: each provider's payloads, authentication and mapping.
-//! - [`message`]: the message contract consumers read; [`payload`]: its `original` typed by kind.
+//! The message contract (the registry of kinds, the message, its typed `original`, the providers' payload types)
+//! is the crate `rollcall_contract`, which consumers use alone; this crate re-exports it at the same paths.
+//!
+//! - [`kind`]: the registry of the webhook kinds (the contract's).
+//! - [`provider`]: each provider's authentication and mapping, and its payload types (the contract's).
+//! - [`message`]: the message contract consumers read; [`payload`]: its `original` typed by kind (the contract's).
 //! - [`ingest`]: the pipeline; [`answer`]: its HTTP contract.
 //! - [`queue`]: the queue port and its adapters; [`quarantine`]: the quarantine record; [`sqs_text`]: the text
-//!   and sizes SQS accepts, which every queue body obeys.
+//!   and sizes SQS accepts, which every queue body obeys (the contract's).
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
 //! - [`filter`]: subscription filter policies, matched as SNS matches them.
 //! - [`panics`]: a panic while working on one delivery is contained, any other ends the process.
@@ -42,16 +45,16 @@ pub mod consumer;
 pub mod fault;
 pub mod filter;
 pub mod ingest;
-pub mod kind;
+pub use rollcall_contract::kind;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod message;
 pub mod panics;
-pub mod payload;
+pub use rollcall_contract::payload;
 pub mod provider;
 pub mod quarantine;
 pub mod queue;
-pub mod sqs_text;
+pub use rollcall_contract::sqs_text;
 
 pub use answer::{Accepted, Answer, Rejected};
 pub use ingest::{Pipeline, Request, Route};

@@ -103,9 +103,34 @@ fn the_deploying_guide_counts_the_registry() {
     }
 }
 
+/// The README's Rust example of "Consuming" is the contract crate's doc test (`contract/src/lib.rs`, which
+/// `cargo test -p rollcall-contract --doc` compiles and runs), line for line.
+#[test]
+fn the_readme_consuming_example_is_the_contract_doc_test() {
+    let readme = read("README.md");
+    let consuming = readme
+        .split("\n## Consuming\n")
+        .nth(1)
+        .expect("README.md has a `## Consuming` section");
+    let example = consuming
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("`## Consuming` has a Rust example");
+    let doc_test = read("contract/src/lib.rs");
+    for line in example.lines() {
+        assert!(
+            doc_test.contains(&format!("//! {line}\n")),
+            "README.md's example line `{line}` is not in contract/src/lib.rs's doc test"
+        );
+    }
+    assert!(example.contains("Payload::WixParticipationCreated"));
+}
+
 #[test]
 fn every_repository_path_the_docs_name_exists() {
-    const ROOTS: [&str; 9] = [
+    const ROOTS: [&str; 10] = [
+        "contract/",
         "shared/",
         "cli/",
         "functions/",
@@ -161,7 +186,14 @@ fn every_test_the_docs_cite_exists() {
         }
     }
     let mut code = String::new();
-    for dir in ["shared", "cli", "functions", "testkit", "scripts"] {
+    for dir in [
+        "contract",
+        "shared",
+        "cli",
+        "functions",
+        "testkit",
+        "scripts",
+    ] {
         sources(&repo().join(dir), &mut code);
     }
     let mut missing = Vec::new();

@@ -13,11 +13,11 @@
 //! a Wix revision there when a delivery had no sequence (such items expire with the TTL).
 
 use super::{Axis, Ledger, LedgerError, Outcome, Position};
-use crate::message::Message;
 use crate::queue::subject_path;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
+use rollcall_contract::message::Message;
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

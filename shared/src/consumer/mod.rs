@@ -4,11 +4,12 @@
 //! position, and it keeps FIFO order: message groups run concurrently, each group in order, and a failure fails
 //! that message and every later one of its group (`ReportBatchItemFailures`). A message of a kind this version
 //! does not know is passed over (acknowledged, not handled): new kinds are growth within v1.
+//! It reads the messages with the contract crate, `rollcall_contract`, as any consumer does.
 
 pub mod dynamodb;
 
-use crate::message::{Message, Received};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use rollcall_contract::message::{Message, Received};
 use std::collections::HashMap;
 use std::future::Future;
 use time::OffsetDateTime;

@@ -1,15 +1,16 @@
-//! The three providers: each module holds its payload types, its authentication and its mapping of a delivery
-//! to a [`Change`] (Wix in a folder: [`wix`] authenticates and decodes every Wix delivery, [`wix::calendar`]
+//! The three providers: each module holds its authentication and its mapping of a delivery to a [`Change`], and
+//! re-exports its payload types, which are the contract's (`rollcall_contract::provider`) (Wix in a folder: [`wix`] authenticates and decodes every Wix delivery, [`wix::calendar`]
 //! reads the Calendar participations, [`wix::events`] the Wix Events guests and events). This module dispatches
 //! on the kind and holds what the providers share.
 
 mod body;
 pub(crate) mod canonical;
-pub mod lenient;
 pub mod mighty_networks;
 pub mod omerlo;
 mod reason;
 pub mod wix;
+
+pub use rollcall_contract::provider::lenient;
 
 pub(crate) use reason::{misfit, problem};
 

@@ -5,6 +5,7 @@
 mod common;
 #[cfg(feature = "consumer")]
 mod consumer;
+mod contract;
 mod dedup_scope;
 mod extreme;
 mod fuzz;

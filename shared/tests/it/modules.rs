@@ -1,7 +1,12 @@
-//! The modules of `shared/src` depend one way, lowest first (kind → config → message → provider → ingest →
-//! adapters): this reads every module's paths into the crate (`use crate::…`, `super::…`, paths in code, and
-//! re-exports followed to where the item lives) and fails on any cycle, naming it. A module may use its ancestors
+//! The modules of `shared/src` depend one way, lowest first (config → message → provider → ingest → adapters):
+//! this reads every module's paths into the crate (`use crate::…`, `super::…`, paths in code, and re-exports
+//! followed to where the item lives) and fails on any cycle, naming it. A module may use its ancestors
 //! (`super::`); a parent's references to its own submodules are containment, not dependency.
+//! The contract (`rollcall_contract`: kind, message, payload, the providers' payload types) is below them all, and
+//! that the crate edge enforces: cargo refuses a crate that depends on its dependent, so no contract module can
+//! import one of `rollcall`'s, and this test does not look for it. What the edge does not cover is checked here:
+//! the order among `rollcall`'s own modules, and the order among the contract's (`contract/src`: kind → message →
+//! provider → payload).
 //! Unit-test modules (`#[cfg(test)] mod tests {` to the end of a file, or a `tests.rs` of their own) and comments
 //! are left out.
 
@@ -229,8 +234,19 @@ fn name(module: &ModPath) -> String {
 
 #[test]
 fn the_crate_modules_depend_one_way() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let graph = graph(&src);
+    modules_depend_one_way(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), "ingest");
+}
+
+#[test]
+fn the_contract_modules_depend_one_way() {
+    let contract = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contract/src");
+    modules_depend_one_way(&contract, "payload");
+}
+
+/// Fails on a cycle among the modules of the crate whose sources are in `src`; `module` is one it must have
+/// (a check that the walk found the crate).
+fn modules_depend_one_way(src: &Path, module: &str) {
+    let graph = graph(src);
     if std::env::var_os("SHOW_GRAPH").is_some() {
         for (m, deps) in &graph {
             eprintln!(
@@ -240,7 +256,7 @@ fn the_crate_modules_depend_one_way() {
             );
         }
     }
-    assert!(graph.contains_key(&vec!["ingest".to_owned()]), "{graph:?}");
+    assert!(graph.contains_key(&vec![module.to_owned()]), "{graph:?}");
     if let Some(found) = cycle(&graph) {
         let names: Vec<String> = found.iter().map(name).collect();
         panic!("modules import each other: {}", names.join(" → "));
@@ -295,7 +311,7 @@ fn no_rust_file_of_the_workspace_is_over_the_line_limit() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut long = Vec::new();
-    for crate_dir in ["shared", "functions", "cli", "testkit"] {
+    for crate_dir in ["contract", "shared", "functions", "cli", "testkit"] {
         walk(&root.join(crate_dir), &mut long);
     }
     assert!(long.is_empty(), "over {MAX_LINES} lines: {long:?}");

@@ -238,7 +238,7 @@ impl Message {
     }
 
     /// The message attributes every queue and topic carries beside the body, `(name, value)`: `type`, `source`
-    /// and `subject`. Subscription filter policies of attribute scope match on these ([`crate::filter`]).
+    /// and `subject`. Subscription filter policies of attribute scope match on these (`rollcall::filter`).
     pub fn attributes(&self) -> [(&'static str, &str); 3] {
         [
             ("type", self.kind.message_type()),
@@ -410,32 +410,6 @@ pub(crate) fn rfc3339_utc(text: &str) -> Option<String> {
     UtcTime::parse(text).map(|at| at.to_string())
 }
 
-/// A name-based UUID, version 5 (RFC 9562): SHA-1 of the namespace and the name, with `uuid` setting the
-/// version and variant. The SHA-1 is aws-lc's, linked anyway, not `uuid`'s own (`sha1_smol`, portable code): per
-/// Omerlo delivery that is 51 k instructions fewer, a third of the pipeline's own work (BENCHMARKS.md).
-pub(crate) fn uuid_v5(namespace: &uuid::Uuid, name: &[u8]) -> String {
-    use aws_lc_rs::digest::{Context, SHA1_FOR_LEGACY_USE_ONLY};
-    let mut sha1 = Context::new(&SHA1_FOR_LEGACY_USE_ONLY);
-    sha1.update(namespace.as_bytes());
-    sha1.update(name);
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&sha1.finish().as_ref()[..16]);
-    uuid::Builder::from_sha1_bytes(bytes)
-        .into_uuid()
-        .to_string()
-}
-
-/// Joins name parts that are present with single spaces; `None` when none is.
-pub(crate) fn full_name<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> Option<String> {
-    let words: Vec<&str> = parts
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -545,27 +519,6 @@ mod tests {
             let utc = UtcTime::new(at).unwrap();
             proptest::prop_assert_eq!(utc.to_string(), at.format(&Rfc3339).unwrap());
             proptest::prop_assert_eq!(UtcTime::parse(&utc.to_string()), Some(utc));
-        }
-    }
-
-    #[test]
-    fn names_join_present_parts() {
-        assert_eq!(
-            full_name([Some("Ada"), None, Some(" Lovelace ")]).as_deref(),
-            Some("Ada Lovelace")
-        );
-        assert_eq!(full_name([None, Some("")]), None);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn uuid_v5_is_uuids_own(name in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
-            for namespace in [uuid::Uuid::NAMESPACE_OID, uuid::Uuid::NAMESPACE_URL] {
-                proptest::prop_assert_eq!(
-                    uuid_v5(&namespace, &name),
-                    uuid::Uuid::new_v5(&namespace, &name).to_string()
-                );
-            }
         }
     }
 }

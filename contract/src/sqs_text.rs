@@ -3,6 +3,8 @@
 //! `InvalidMessageContents`) and the size of a message (body and attributes together at most the queue's
 //! `MaximumMessageSize`, which `template.yaml` pins to [`MAX_MESSAGE_BYTES`]). Every body Rollcall stores, on SQS
 //! or in `rollcall serve`'s SQLite queue, is a [`Body`]: a local body can be sent to SQS as it is.
+//! It is part of the contract because a message's body is: [`crate::Message::to_body`] writes it, and a consumer
+//! can rely on its characters and its size.
 
 use serde::Serialize;
 
@@ -22,10 +24,9 @@ const ATTRIBUTES_ROOM: usize = 4 * 1024;
 pub const MAX_BODY_BYTES: usize = MAX_MESSAGE_BYTES - ATTRIBUTES_ROOM;
 
 /// Why a body cannot be stored on a queue. Permanent: sending it again would fail again.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// The body (or body and attributes) is over the limit.
-    #[error("it is {bytes} bytes, over the limit of {limit} bytes")]
     TooLarge {
         /// Its size, in bytes.
         bytes: usize,
@@ -34,15 +35,27 @@ pub enum Refusal {
     },
     /// SQS refused it with a client error (`InvalidMessageContents`, `InvalidParameterValue`): its code only,
     /// never SQS's message, which may quote a character of the delivery.
-    #[error("SQS refused it ({code})")]
     Sqs {
         /// SQS's error code.
         code: String,
     },
     /// It could not be written as JSON.
-    #[error("it could not be written as JSON: {0}")]
     Unwritable(String),
 }
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::TooLarge { bytes, limit } => {
+                write!(f, "it is {bytes} bytes, over the limit of {limit} bytes")
+            }
+            Refusal::Sqs { code } => write!(f, "SQS refused it ({code})"),
+            Refusal::Unwritable(why) => write!(f, "it could not be written as JSON: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
 
 /// Whether SQS accepts `c` in a body or string attribute.
 pub fn accepts(c: char) -> bool {
@@ -161,6 +174,29 @@ mod tests {
                 bytes: MAX_BODY_BYTES + 1,
                 limit: MAX_BODY_BYTES
             })
+        );
+    }
+
+    #[test]
+    fn refusals_say_what_was_refused_and_no_value() {
+        let said = [
+            Refusal::TooLarge {
+                bytes: 300_000,
+                limit: MAX_BODY_BYTES,
+            },
+            Refusal::Sqs {
+                code: "InvalidMessageContents".into(),
+            },
+            Refusal::Unwritable("key must be a string".into()),
+        ]
+        .map(|refusal| refusal.to_string());
+        assert_eq!(
+            said,
+            [
+                format!("it is 300000 bytes, over the limit of {MAX_BODY_BYTES} bytes"),
+                "SQS refused it (InvalidMessageContents)".to_owned(),
+                "it could not be written as JSON: key must be a string".to_owned(),
+            ]
         );
     }
 

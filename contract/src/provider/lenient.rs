@@ -145,7 +145,7 @@ where
             serde_json::from_str(text).map(Some).map_err(|e| {
                 E::custom(format!(
                     "expected a JSON string of the expected shape: {}",
-                    super::problem(text, &e)
+                    crate::reason::problem(text, &e)
                 ))
             })
         }

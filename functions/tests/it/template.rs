@@ -76,25 +76,6 @@ fn every_binary_is_a_kind_or_the_consumer() {
 }
 
 #[test]
-fn the_committed_template_is_what_regenerate_writes() {
-    let committed = std::fs::read_to_string(repo().join("template.yaml")).unwrap();
-    let generated = rollcall_testkit::template::render(&committed).unwrap();
-    let stale: Vec<(usize, &str)> = committed
-        .lines()
-        .zip(generated.lines())
-        .enumerate()
-        .filter(|(_, (a, b))| a != b)
-        .map(|(n, (a, _))| (n + 1, a))
-        .take(3)
-        .collect();
-    assert!(
-        committed == generated,
-        "the per-kind blocks of template.yaml differ from the registry's (first lines: {stale:?}); \
-         regenerate with `cargo run -p rollcall-testkit --bin regenerate`"
-    );
-}
-
-#[test]
 fn every_queue_pins_the_message_size_rollcall_checks() {
     let queues: Vec<(String, String)> = template_blocks()
         .into_iter()

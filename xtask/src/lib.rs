@@ -113,8 +113,9 @@ pub struct Plan {
     pub extra: Vec<PathBuf>,
 }
 
-/// The generated files for the workspace at `root`. The per-kind blocks of `template.yaml` go into the template
-/// found there; the fixtures are always those this crate was built from.
+/// The generated files for the workspace at `root`. The per-kind blocks of `template.yaml` and rows of
+/// `docs/deploying.md` go into the files found there, the rest of which stays as written; the fixtures read are
+/// always those of the workspace this crate was built from.
 pub fn plan(root: &Path) -> Result<Plan, Error> {
     let events_dir = Path::new(EVENTS);
     let events = rollcall_testkit::events::build();

@@ -1,4 +1,4 @@
-//! The three providers: each module holds its payload types, its authentication and its mapping of a delivery
+//! The providers: each module holds its payload types, its authentication and its mapping of a delivery
 //! to a [`Change`] (Wix in a folder: [`wix`] authenticates and decodes every Wix delivery, [`wix::calendar`]
 //! reads the Calendar participations, [`wix::events`] the Wix Events guests and events). This module dispatches
 //! on the kind and holds what the providers share.

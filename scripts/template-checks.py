@@ -4,8 +4,9 @@ saved queries, outputs, the concurrency guard, the consumer's role), the documen
 resolves its environment, and checkov on the template and on its SAM-transformed form.
 
 Run by scripts/test with the .venv Python (aws-sam-cli installed) and CHECKOV pointing at checkov's own venv.
-The per-kind part (a function and its alarms and outputs for every kind of the registry) is
-functions/tests/it/template.rs and functions/tests/it/template_per_kind.rs.
+The per-kind blocks (a function and its alarms and outputs for every kind of the registry) are written from the
+registry by `cargo xtask regenerate`, whose check (xtask/tests/it/regenerate.rs) pins them; the checks here read
+what they mean, for every function alike.
 """
 
 import copy

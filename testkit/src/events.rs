@@ -1,7 +1,7 @@
 //! The files of `events/`, built from the registry of kinds and the payload fixtures of `shared/tests/fixtures/`:
 //! API Gateway HTTP API (payload format 2.0) proxy events, usable with `sam local invoke -e`, `rollcall send` and
-//! the tests, plus the `sam local invoke --env-vars` file. `cargo run -p rollcall-testkit --bin regenerate`
-//! writes them; a test checks that the committed ones are what [`build`] makes.
+//! the tests, plus the `sam local invoke --env-vars` file. `cargo xtask regenerate` writes what [`build`] makes
+//! (and removes any other `*.json` file there); `--check`, which the suite runs, finds any that differs.
 //!
 //! A file's name says what the receiver must answer: `NAME.json` 200 queued, `NAME.quarantined.json` 200
 //! quarantined, `NAME.<status>.json` that status. The output is deterministic (RS256 signatures are), and the
@@ -121,24 +121,6 @@ fn sam_local_env() -> SamLocalEnv {
 #[serde(rename_all = "PascalCase")]
 struct SamLocalEnv {
     parameters: Members<String>,
-}
-
-/// Writes [`build`]'s files into `dir` and removes every other `*.json` file there (all of them are generated).
-/// Returns the names written and the names removed.
-pub fn write(dir: &Path) -> std::io::Result<(Vec<String>, Vec<String>)> {
-    let files = build();
-    std::fs::create_dir_all(dir)?;
-    let mut removed = Vec::new();
-    for name in json_file_names(dir)? {
-        if !files.contains_key(&name) {
-            std::fs::remove_file(dir.join(&name))?;
-            removed.push(name);
-        }
-    }
-    for (name, text) in &files {
-        std::fs::write(dir.join(name), text)?;
-    }
-    Ok((files.into_keys().collect(), removed))
 }
 
 /// The `*.json` files of `dir`, by name, as their text.

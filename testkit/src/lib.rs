@@ -9,6 +9,7 @@
 //! - [`extreme`]: extreme but legal values in every field of every kind's fixture, for the property test of the
 //!   pipeline, its runs through the binaries and `rollcall serve`, and the fuzz target.
 //! - [`memory`]: a queue in memory that keeps what a pipeline stored.
+//! - [`messages`]: the record of the messages the unchanged fixtures map to.
 //! - [`personal`]: deliveries with personal data in every field, for the tests that no log line shows it.
 //! - [`load`]: a closed-loop HTTP/1.1 load generator for loopback.
 //! - [`per_delivery`]: the per-delivery work the benchmarks measure (the pipeline with a no-op queue, and its
@@ -16,8 +17,8 @@
 //!
 //! Binaries: `hello` (the minimal `lambda_runtime` reference), `floor` (a bare axum server answering 200, the
 //! HTTP floor), `measure` (cold start, memory, package size and `rollcall serve` throughput, as ratios against
-//! those references; see `scripts/bench` and `BENCHMARKS.md`) and `regenerate` (writes `events/` and the per-kind blocks of
-//! `template.yaml`).
+//! those references; see `scripts/bench` and `BENCHMARKS.md`). `cargo xtask regenerate` (`xtask/`) writes what
+//! [`events`], [`template`] and [`messages`] make.
 
 pub mod aws;
 pub mod deliveries;
@@ -25,6 +26,7 @@ pub mod events;
 pub mod extreme;
 pub mod load;
 pub mod memory;
+pub mod messages;
 pub mod per_delivery;
 pub mod personal;
 pub mod runtime_api;

@@ -1,7 +1,7 @@
 //! The per-kind blocks of `template.yaml`, written from the registry of kinds: each kind's function, the alarm
 //! on its failures and throttles, the alarm on its answers (mostly 401 or quarantined), and its two outputs.
 //! They stay literal in the template (what `sam`, cfn-lint and a reviewer read), between marker lines;
-//! `cargo run -p rollcall-testkit --bin regenerate` rewrites them, and a test checks that the committed template
+//! `cargo xtask regenerate` rewrites them, and a test checks that the committed template
 //! is what [`render`] makes. The rest of the template is written by hand.
 
 use rollcall::Kind;

@@ -1,4 +1,4 @@
-//! The three providers: each module holds its authentication and its mapping of a delivery to a [`Change`], and
+//! The providers: each module holds its authentication and its mapping of a delivery to a [`Change`], and
 //! re-exports its payload types, which are the contract's (`rollcall_contract::provider`) (Wix in a folder: [`wix`] authenticates and decodes every Wix delivery, [`wix::calendar`]
 //! reads the Calendar participations, [`wix::events`] the Wix Events guests and events). This module dispatches
 //! on the kind and holds what the providers share.

@@ -4,22 +4,22 @@
 //! signed after the edits and the others carry their key, so each one is authentic and must be queued or
 //! quarantined: never a panic, never an error answer. Every queued message validates against
 //! `schema/message.schema.json` with format checks (Python `jsonschema` with `rfc3339-validator`), and the
-//! unchanged fixtures map as `shared/tests/fixtures/messages.json` records (regenerate it with
-//! `UPDATE_MESSAGES=1 cargo test -p rollcall --test it extreme`). `ROLLCALL_EXTREME_CASES` cases per kind, 200
-//! by default; `scripts/reliability` runs thousands.
+//! unchanged fixtures map as `shared/tests/fixtures/messages.json` records (`rollcall_testkit::messages`;
+//! `cargo xtask regenerate` writes it). `ROLLCALL_EXTREME_CASES` cases per kind, 200 by default;
+//! `scripts/reliability` runs thousands.
 
 use crate::common::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rollcall::config::Limits;
-use rollcall::message::{Message, UtcTime};
+use rollcall::message::Message;
 use rollcall::{Accepted, Kind, Pipeline};
 use rollcall_testkit::extreme::{Fixture, cases_from_env, edits};
 use rollcall_testkit::memory::MemoryQueue;
+use rollcall_testkit::messages;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use time::OffsetDateTime;
 
 /// Cases per kind.
 fn cases() -> u32 {
@@ -198,35 +198,14 @@ fn invalid_messages(bodies: &[String]) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// The message of each unchanged fixture, received at the epoch: `original` left out (other tests hold it),
-/// and the Omerlo id, a hash of the body, kept.
-fn message_at_epoch(kind: Kind, body: &[u8]) -> Value {
-    let change = rollcall::provider::parse(kind, body).unwrap_or_else(|e| panic!("{kind}: {e}"));
-    let epoch = UtcTime::new(OffsetDateTime::UNIX_EPOCH).expect("the epoch is writable");
-    let message = Message::build(kind, change, epoch);
-    let mut value: Value =
-        serde_json::from_str(message.to_body().expect("a body").as_str()).expect("JSON");
-    if let Some(data) = value["data"].as_object_mut() {
-        data.remove("original");
-    }
-    value
-}
-
 #[test]
 fn unchanged_fixtures_map_as_recorded() {
     let path = repo().join("shared/tests/fixtures/messages.json");
     let signer = WixSigner::new();
-    let made: serde_json::Map<String, Value> = Kind::ALL
-        .into_iter()
-        .map(|kind| (kind.binary(), message_at_epoch(kind, &body(kind))))
-        .collect();
-    if std::env::var_os("UPDATE_MESSAGES").is_some() {
-        let text = serde_json::to_string_pretty(&made).expect("JSON") + "\n";
-        std::fs::write(&path, text).expect("written");
-    }
+    let made = messages::record();
     let recorded: serde_json::Map<String, Value> =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
-            .expect("shared/tests/fixtures/messages.json: run UPDATE_MESSAGES=1 cargo test -p rollcall --test it extreme");
+            .expect("shared/tests/fixtures/messages.json: run `cargo xtask regenerate`");
     for kind in Kind::ALL {
         let name = kind.binary();
         assert_eq!(
@@ -238,7 +217,7 @@ fn unchanged_fixtures_map_as_recorded() {
         let fixture = Fixture::new(kind, &signer);
         let body = fixture.body(&[], &signer);
         assert_eq!(
-            message_at_epoch(kind, &body),
+            messages::at_epoch(kind, &body),
             made[&name],
             "{kind}: the unedited body"
         );

@@ -7,6 +7,7 @@ mod common;
 mod consumer;
 mod dedup_scope;
 mod extreme;
+mod filter;
 mod fuzz;
 #[cfg(feature = "consumer")]
 mod ledger;

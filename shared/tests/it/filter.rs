@@ -271,3 +271,46 @@ async fn deliver(
     }
     !received.is_empty()
 }
+
+/// The messages of `shared/tests/fixtures/messages.json` (one per kind), as consumers read them.
+fn messages() -> Vec<(String, serde_json::Value, rollcall::Message)> {
+    let all: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(&fixture_text("messages.json")).expect("messages.json reads");
+    all.into_iter()
+        .map(|(name, mut json)| {
+            // The record leaves out the original delivery, which the filters here do not read.
+            json["data"]["original"] = serde_json::json!({"payload": {}});
+            let message = rollcall::Message::from_body(&json.to_string())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, json, message)
+        })
+        .collect()
+}
+
+#[test]
+fn a_rollcall_message_is_matched_on_its_attributes_or_its_body() {
+    let wix =
+        FilterPolicy::parse(r#"{"source": [{"prefix": "/wix/"}]}"#, Scope::Attributes).unwrap();
+    let wix_in_body =
+        FilterPolicy::parse(r#"{"source": [{"prefix": "/wix/"}]}"#, Scope::Body).unwrap();
+    let going = r#"{"data": {"participation": {"status": ["going"]}}}"#;
+    let going = FilterPolicy::parse(going, Scope::Body).unwrap();
+    let (mut wix_count, mut going_count) = (0, 0);
+    for (name, json, message) in messages() {
+        let is_wix = name.starts_with("wix-");
+        let is_going = json["data"]["participation"]["status"] == "going";
+        assert_eq!(wix.matches(&message), is_wix, "{name}");
+        assert_eq!(wix_in_body.matches(&message), is_wix, "{name}");
+        assert_eq!(going.matches(&message), is_going, "{name}");
+        wix_count += usize::from(is_wix);
+        going_count += usize::from(is_going);
+    }
+    assert!(
+        wix_count > 0 && going_count > 0,
+        "the fixtures cover both answers"
+    );
+    // Attribute scope sees only `type`, `source` and `subject`, never the body.
+    let body_key =
+        FilterPolicy::parse(r#"{"data": [{"exists": true}]}"#, Scope::Attributes).unwrap();
+    assert!(messages().iter().all(|(_, _, m)| !body_key.matches(m)));
+}

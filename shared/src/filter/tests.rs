@@ -354,3 +354,68 @@ fn malformed_policies_are_refused_naming_the_place() {
         "filter policy refused at /a/0/prefix: `prefix` takes a string"
     );
 }
+
+/// Arbitrary JSON biased toward the operators and shapes of policies.
+fn policy_like() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    use serde_json::Value;
+    let key = prop_oneof![
+        Just("$or".to_owned()),
+        Just("prefix".to_owned()),
+        Just("suffix".to_owned()),
+        Just("anything-but".to_owned()),
+        Just("equals-ignore-case".to_owned()),
+        Just("exists".to_owned()),
+        Just("numeric".to_owned()),
+        Just("cidr".to_owned()),
+        "[a-c]{1,2}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        (-2000i64..2000).prop_map(|n| Value::from(n as f64 / 8.0)),
+        prop_oneof![Just("<"), Just("<="), Just("="), Just(">"), Just(">=")].prop_map(Value::from),
+        ".{0,6}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(6, 48, 5, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..4)
+                .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..Default::default()
+    })]
+
+    /// No text, policy or message makes reading or matching panic.
+    #[test]
+    fn no_policy_or_message_panics(
+        text in ".{0,40}",
+        policy in policy_like(),
+        message in policy_like(),
+        attribute in policy_like(),
+    ) {
+        let _ = FilterPolicy::parse(&text, Scope::Attributes);
+        let attribute = attribute.to_string();
+        for scope in [Scope::Attributes, Scope::Body] {
+            if let Ok(p) = FilterPolicy::parse(&policy.to_string(), scope) {
+                p.matches_body(&message);
+                p.matches_attributes(&[
+                    ("a", AttributeValue::String(&attribute)),
+                    ("b", AttributeValue::Number(&attribute)),
+                    ("c", AttributeValue::StringArray(&attribute)),
+                ]);
+            }
+        }
+    }
+}

@@ -291,19 +291,19 @@ fn combinations(conditions: &Conditions, depth: u64) -> u64 {
     })
 }
 
-/// Whether `value`, under the key `$or`, is an OR: an array of at least two objects, none with an operator's
-/// name as a key. Otherwise SNS reads `$or` as a plain key.
-fn is_or(value: &Value) -> bool {
-    match value {
-        Value::Array(items) => {
-            items.len() >= 2
-                && items.iter().all(|item| match item {
-                    Value::Object(map) => map.keys().all(|k| !OPERATORS.contains(&k.as_str())),
-                    _ => false,
-                })
-        }
-        _ => false,
-    }
+/// The branches of `value` under the key `$or` when SNS reads it as an OR: an array of at least two objects,
+/// none with an operator's name as a key. Otherwise (`None`) SNS reads `$or` as a plain key.
+fn or_branches(value: &Value) -> Option<Vec<&Map<String, Value>>> {
+    let Value::Array(items) = value else {
+        return None;
+    };
+    let branches: Vec<_> = items.iter().filter_map(Value::as_object).collect();
+    let is_or = items.len() >= 2
+        && branches.len() == items.len()
+        && branches
+            .iter()
+            .all(|map| map.keys().all(|k| !OPERATORS.contains(&k.as_str())));
+    is_or.then_some(branches)
 }
 
 fn object(map: &Map<String, Value>, scope: Scope, at: &str) -> Result<Conditions, PolicyError> {
@@ -316,18 +316,12 @@ fn object(map: &Map<String, Value>, scope: Scope, at: &str) -> Result<Conditions
     };
     for (key, value) in map {
         let here = child(at, key);
-        if key == "$or" && is_or(value) {
-            let Value::Array(items) = value else {
-                continue;
-            };
-            let mut branches = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                let there = child(&here, &i.to_string());
-                let Value::Object(branch) = item else {
-                    return Err(PolicyError::new(&there, Problem::NotArrayOrObject));
-                };
-                branches.push(object(branch, scope, &there)?);
-            }
+        if let Some(branches) = (key == "$or").then(|| or_branches(value)).flatten() {
+            let branches = branches
+                .into_iter()
+                .enumerate()
+                .map(|(i, branch)| object(branch, scope, &child(&here, &i.to_string())))
+                .collect::<Result<_, _>>()?;
             conditions.any_of.push(branches);
             continue;
         }

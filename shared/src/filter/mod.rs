@@ -33,7 +33,8 @@
 //! - at most [`MAX_COMBINATIONS`] combinations: the product, over the arrays of the policy, of each array's
 //!   length times its depth (1 at the top level), the branches of an `$or` adding up (SNS's example:
 //!   `{"a": {"b": {"c": [4 values]}}, "d": {"e": [3 values]}}` is 3 × 4 × 2 × 3 = 72);
-//! - at most [`MAX_POLICY_BYTES`] bytes; nested keys only in body scope;
+//! - at most [`MAX_POLICY_BYTES`] bytes; nested keys only in body scope, where SNS documents no depth of its
+//!   own (each level raises the combinations; a policy nested past the JSON reader's 128 levels is not read);
 //! - numbers within ±[`MAX_NUMBER`], with at most [`DECIMALS`] digits after the decimal point, the precision
 //!   SNS compares numbers to (a message's numbers are rounded to it; outside the range they match no number);
 //! - no empty array, no empty object, one key per operator object, each operator's argument of its shape.

@@ -246,6 +246,9 @@ fn the_limits_are_snss() {
         refused(&big, Scope::Attributes).problem(),
         Problem::TooLarge(_)
     ));
+    let depth = |levels: usize| format!("{}[1]{}", r#"{"a":"#.repeat(levels), "}".repeat(levels));
+    assert!(FilterPolicy::parse(&depth(12), Scope::Body).is_ok());
+    assert!(matches!(refused(&depth(1000), Scope::Body).problem(), Problem::NotJson(_)));
     let nested = refused(r#"{"a":{"b":["1"]}}"#, Scope::Attributes);
     assert_eq!(
         (nested.at(), nested.problem()),

@@ -37,7 +37,9 @@
 //!   own (each level raises the combinations; a policy nested past the JSON reader's 128 levels is not read);
 //! - numbers within ±[`MAX_NUMBER`], with at most [`DECIMALS`] digits after the decimal point, the precision
 //!   SNS compares numbers to (a message's numbers are rounded to it; outside the range they match no number);
-//! - no empty array, no empty object, one key per operator object, each operator's argument of its shape.
+//! - no empty array, no empty object, one key per operator object, each operator's argument of its shape;
+//! - no key twice in one object: JSON would keep the last and silently drop the other's condition (SNS has no
+//!   AND of two conditions on one key).
 //!
 //! An empty policy `{}` is how SNS removes a subscription's filter: the subscription then takes every message.
 //! Here it is refused, so a filter never silently matches everything; a subscription without a policy takes

@@ -129,6 +129,11 @@ pub enum Problem {
     /// The text is not JSON.
     #[error("not JSON: {0}")]
     NotJson(String),
+    /// An object has a key twice: JSON would keep the last, silently dropping the other's condition.
+    #[error(
+        "{0} (JSON would keep only the last, dropping a condition; SNS has no AND of two conditions on one key)"
+    )]
+    DuplicateKey(String),
     /// The text is over [`MAX_POLICY_BYTES`].
     #[error("{0} bytes, over SNS's limit of {MAX_POLICY_BYTES} (256 KB)")]
     TooLarge(usize),
@@ -243,6 +248,8 @@ pub(super) fn parse(text: &str, scope: Scope) -> Result<Conditions, PolicyError>
     }
     let json: Value = serde_json::from_str(text)
         .map_err(|e| PolicyError::new("", Problem::NotJson(e.to_string())))?;
+    serde_json::from_str::<NoDuplicateKeys>(text)
+        .map_err(|e| PolicyError::new("", Problem::DuplicateKey(e.to_string())))?;
     let Value::Object(map) = json else {
         return Err(PolicyError::new("", Problem::NotAnObject));
     };
@@ -527,4 +534,63 @@ fn decimals(text: &str) -> i64 {
         .split_once('.')
         .map_or(0, |(_, f)| f.trim_end_matches('0').len() as i64);
     (fraction - exponent).max(0)
+}
+
+/// A JSON document read only to refuse an object with a key twice (serde_json's `Value` keeps the last).
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut keys = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            map.next_value::<NoDuplicateKeys>()?;
+            if !keys.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {key:?} appears twice"
+                )));
+            }
+        }
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
 }

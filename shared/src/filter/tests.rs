@@ -248,7 +248,10 @@ fn the_limits_are_snss() {
     ));
     let depth = |levels: usize| format!("{}[1]{}", r#"{"a":"#.repeat(levels), "}".repeat(levels));
     assert!(FilterPolicy::parse(&depth(12), Scope::Body).is_ok());
-    assert!(matches!(refused(&depth(1000), Scope::Body).problem(), Problem::NotJson(_)));
+    assert!(matches!(
+        refused(&depth(1000), Scope::Body).problem(),
+        Problem::NotJson(_)
+    ));
     let nested = refused(r#"{"a":{"b":["1"]}}"#, Scope::Attributes);
     assert_eq!(
         (nested.at(), nested.problem()),
@@ -345,6 +348,11 @@ fn malformed_policies_are_refused_naming_the_place() {
             "`numeric` takes",
         ),
         (r#"{"$or": [{"a": ["x"]}, {}]}"#, "/$or/1", "empty object"),
+        (
+            r#"{"a": ["x"], "b": {"c": [1], "c": [{"exists": true}]}}"#,
+            "",
+            "the key \"c\" appears twice",
+        ),
     ];
     for (policy, at, message) in cases {
         let error = refused(policy, Scope::Body);

@@ -6,7 +6,7 @@
 //! # The operators
 //!
 //! A policy is a JSON object. Each key names a message attribute (attribute scope) or a property of the body
-//! (body scope, where an object value nests keys: `{"data": {"participation": ["going"]}}`). A key's array lists
+//! (body scope, where an object value nests keys: `{"data": {"participation": {"status": ["going"]}}}`). A key's array lists
 //! what its value may be, and one of them must match (OR); every key must hold (AND). The values:
 //!
 //! | value | matches |
@@ -23,7 +23,8 @@
 //! objects or more and none has an operator's name as a key; otherwise `$or` is a plain key). A String.Array
 //! attribute, or an array in the body, matches when any of its values does (`anything-but` too: one value that is
 //! none of the excluded ones is enough); in the body, an array of objects matches nested keys when one of its
-//! objects matches them all. `exists` sees only leaves: an object is not a value, and neither is `null` or `""`
+//! objects matches them all (SNS's documentation says only that an array matches when one of its values does).
+//! `exists` sees only leaves: an object is not a value, and neither is `null` or `""`
 //! (SNS: "the key must have a non-null and non-empty value"). SNS's `cidr` operator is refused.
 //!
 //! # SNS's limits, checked when a policy is read

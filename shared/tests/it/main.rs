@@ -8,6 +8,7 @@ mod consumer;
 mod contract;
 mod dedup_scope;
 mod extreme;
+mod filter;
 mod fuzz;
 #[cfg(feature = "consumer")]
 mod ledger;

@@ -39,6 +39,13 @@ pub enum Refusal {
         /// SQS's error code.
         code: String,
     },
+    /// SNS refused it with a client error (`InvalidParameter`, …; `crate::queue::sns`): its code only, never
+    /// SNS's message, which may quote the delivery.
+    #[error("SNS refused it ({code})")]
+    Sns {
+        /// SNS's error code.
+        code: String,
+    },
     /// It could not be written as JSON.
     #[error("it could not be written as JSON: {0}")]
     Unwritable(String),
@@ -56,6 +63,31 @@ pub fn attribute(value: &str) -> Option<&str> {
     let fits =
         !value.is_empty() && value.len() <= MAX_ATTRIBUTE_BYTES && value.chars().all(accepts);
     fits.then_some(value)
+}
+
+/// The string attributes of a message with `body`, from `(name, value)` pairs: those SQS accepts
+/// ([`attribute`]; the others are left out). Refused when body and attributes (each name, data type `String` and
+/// value, as SQS and SNS count them) are over [`MAX_MESSAGE_BYTES`]: the SQS and SNS adapters' one rule.
+pub fn attributes<'a>(
+    body: &Body,
+    pairs: impl IntoIterator<Item = (&'static str, &'a str)>,
+) -> Result<Vec<(&'static str, &'a str)>, Refusal> {
+    let kept: Vec<_> = pairs
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, attribute(value)?)))
+        .collect();
+    let bytes = body.as_str().len()
+        + kept
+            .iter()
+            .map(|(name, value)| name.len() + "String".len() + value.len())
+            .sum::<usize>();
+    if bytes > MAX_MESSAGE_BYTES {
+        return Err(Refusal::TooLarge {
+            bytes,
+            limit: MAX_MESSAGE_BYTES,
+        });
+    }
+    Ok(kept)
 }
 
 /// A queue body: compact JSON whose every character SQS accepts, at most [`MAX_BODY_BYTES`].

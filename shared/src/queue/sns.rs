@@ -140,13 +140,26 @@ pub fn client_from_lookup(
     topic: Option<&TopicArn>,
     deadline: Duration,
 ) -> Client {
-    let endpoint = lookup("AWS_ENDPOINT_URL_SNS").filter(|v| !v.trim().is_empty());
-    let config = crate::aws::sdk_config_from_lookup(lookup, deadline);
-    let mut sns = aws_sdk_sns::config::Builder::from(&config);
+    let endpoint = lookup("AWS_ENDPOINT_URL_SNS");
+    client_on(
+        &crate::aws::sdk_config_from_lookup(lookup, deadline),
+        topic,
+        endpoint,
+    )
+}
+
+/// An SNS client on `config`, in the region of `topic` when given, at `endpoint` when given and not blank (the
+/// value of `AWS_ENDPOINT_URL_SNS`).
+pub fn client_on(
+    config: &aws_types::SdkConfig,
+    topic: Option<&TopicArn>,
+    endpoint: Option<String>,
+) -> Client {
+    let mut sns = aws_sdk_sns::config::Builder::from(config);
     if let Some(topic) = topic {
         sns = sns.region(aws_sdk_sns::config::Region::new(topic.region().to_owned()));
     }
-    if let Some(endpoint) = endpoint {
+    if let Some(endpoint) = endpoint.filter(|v| !v.trim().is_empty()) {
         sns = sns.endpoint_url(endpoint);
     }
     Client::from_conf(sns.build())

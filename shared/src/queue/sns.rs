@@ -108,8 +108,13 @@ impl SnsQueue {
     /// Reads `TOPIC_ARN` and, for the quarantine, `QUARANTINE_QUEUE_URL` ([`SqsQueue::from_env`]); each
     /// operation gives up after `deadline`.
     pub fn from_env(deadline: Duration) -> SnsQueue {
-        let topic = std::env::var(TOPIC_ARN_VAR).unwrap_or_default();
-        let topic = TopicArn::parse(&topic);
+        let topic = match std::env::var(TOPIC_ARN_VAR) {
+            Ok(topic) if !topic.trim().is_empty() => TopicArn::parse(&topic),
+            _ => Err(NotConfigured {
+                var: TOPIC_ARN_VAR,
+                why: "the variable is not set".into(),
+            }),
+        };
         let client = client_from_lookup(
             |name| std::env::var(name).ok(),
             topic.as_ref().ok(),

@@ -1,6 +1,7 @@
 //! `rollcall quarantine replay`: reads each quarantine record once per run and moves those that parse now to the
-//! queue (or, with `--topic`, to the SNS topic; the records are then read from the SQS quarantine) ([`Pipeline::replay`]: a Wix token is verified again, a record keeps its own receipt time, a provider
-//! whose key this run lacks keeps its records). The records it keeps stay hidden until the run ends, and when a
+//! queue, or with `--topic` to the SNS topic (the records then read from the SQS quarantine)
+//! ([`Pipeline::replay`]: a Wix token is verified again, a record keeps its own receipt time, a provider whose key
+//! this run lacks keeps its records). The records it keeps stay hidden until the run ends, and when a
 //! kept record's lease runs out during the run and the queue hands it out again, it is recognised by its identity
 //! and not read twice: the run ends once the queue has had nothing new for a while ([`Quiet`]). Then every kept
 //! record is made visible again, through the handle of its latest receipt.

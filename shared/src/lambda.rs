@@ -1,7 +1,6 @@
 //! The AWS Lambda adapter: what every `functions/src/bin/*.rs` calls. Builds the queue's client (the SNS topic of
 //! `TOPIC_ARN` when set, else the SQS queue of `QUEUE_URL`: [`AwsQueue`]) and reads the function's own secret
-//! once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through
-//! the pipeline.
+//! once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through the pipeline.
 
 use crate::answer::Answer;
 use crate::config::{Limits, Secrets};

@@ -80,6 +80,10 @@ enum QuarantineCommand {
     Replay {
         #[command(flatten)]
         queue: queues::QueueArgs,
+        /// Publish the replayed messages to this SNS topic (the functions' `TOPIC_ARN`) instead of `--queue`;
+        /// the records are read from `--quarantine-queue`.
+        #[arg(long, env = "TOPIC_ARN", value_name = "ARN")]
+        topic: Option<String>,
         #[command(flatten)]
         quiet: QuietArgs,
     },
@@ -166,9 +170,11 @@ fn main() -> ExitCode {
                 quarantine,
                 limit,
             }) => queues::peek(queue, quarantine, limit),
-            Command::Quarantine(QuarantineCommand::Replay { queue, quiet }) => {
-                replay::replay(queue, quiet.wait()).await
-            }
+            Command::Quarantine(QuarantineCommand::Replay {
+                queue,
+                topic,
+                quiet,
+            }) => replay::replay(queue, topic, quiet.wait()).await,
         }
     });
     match result {

@@ -7,6 +7,7 @@ use aws_sdk_sqs::config::timeout::TimeoutConfig;
 use rollcall::config::Limits;
 use rollcall::message::Message;
 use rollcall::quarantine::QuarantineRecord;
+use rollcall::queue::sns::{SnsQueue, TopicArn};
 use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, QueueReader, SqliteQueue};
 use rollcall::queue::sqs::{MAX_RECEIVE_WAIT, SqsQueue};
 use rollcall::queue::{Inbox, Lane, Published, Queue, QueueError, Received};
@@ -32,7 +33,20 @@ pub struct QueueArgs {
 /// `deadline`, each attempt allowed `long_poll` more (a receive may wait that long for a message). Nothing is
 /// fetched until the first request.
 pub async fn sqs_client(deadline: Duration, long_poll: Duration) -> aws_sdk_sqs::Client {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let mut sqs = aws_sdk_sqs::config::Builder::from(&sdk_config(deadline, long_poll).await);
+    if let Some(endpoint) = env_var("AWS_ENDPOINT_URL_SQS") {
+        sqs = sqs.endpoint_url(endpoint);
+    }
+    aws_sdk_sqs::Client::from_conf(sqs.build())
+}
+
+/// A variable's value, unless unset or blank.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The AWS SDK configuration of [`sqs_client`].
+async fn sdk_config(deadline: Duration, long_poll: Duration) -> aws_config::SdkConfig {
     let chain = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
         .await;
@@ -49,11 +63,7 @@ pub async fn sqs_client(deadline: Duration, long_poll: Duration) -> aws_sdk_sqs:
             .operation_timeout(attempt * 2)
             .build(),
     ));
-    let mut sqs = aws_sdk_sqs::config::Builder::from(&config.build());
-    if let Some(endpoint) = var("AWS_ENDPOINT_URL_SQS") {
-        sqs = sqs.endpoint_url(endpoint);
-    }
-    aws_sdk_sqs::Client::from_conf(sqs.build())
+    config.build()
 }
 
 /// Either adapter, chosen at run time.
@@ -62,6 +72,8 @@ pub enum AnyQueue {
     Sqlite(SqliteQueue),
     /// Amazon SQS (or an SQS-speaking server).
     Sqs(SqsQueue),
+    /// An Amazon SNS topic, its quarantine on SQS (`quarantine replay --topic`).
+    Sns(SnsQueue),
 }
 
 impl QueueArgs {
@@ -108,6 +120,38 @@ impl AnyQueue {
         }
     }
 
+    /// Opens the SNS topic `topic` with the SQS quarantine of `--quarantine-queue`, for `quarantine replay`:
+    /// receives wait as [`AnyQueue::open_for_reading`]'s do. A topic that is not an ARN, or no quarantine queue,
+    /// is a usage error.
+    pub async fn open_topic_for_reading(
+        args: &QueueArgs,
+        topic: &str,
+        wait: Duration,
+    ) -> Result<AnyQueue, CliError> {
+        let arn = TopicArn::parse(topic).map_err(|e| CliError::Usage(format!("--topic: {e}")))?;
+        let Some(quarantine) = args.quarantine_queue.clone() else {
+            return Err(CliError::Usage(
+                "--topic needs --quarantine-queue (ROLLCALL_QUARANTINE_QUEUE): the SQS quarantine the records \
+                 are read from"
+                    .into(),
+            ));
+        };
+        let poll = wait.min(MAX_RECEIVE_WAIT);
+        let deadline = tool_limits().queue_deadline;
+        let sqs = SqsQueue::new(sqs_client(deadline, poll).await, None, Some(quarantine));
+        // Configured as the SQS client is (`AWS_ENDPOINT_URL_SNS` for SNS alone), in the topic's region.
+        let sns = rollcall::queue::sns::client_on(
+            &sdk_config(deadline, Duration::ZERO).await,
+            Some(&arn),
+            env_var("AWS_ENDPOINT_URL_SNS"),
+        );
+        Ok(AnyQueue::Sns(SnsQueue::new(
+            sns,
+            arn.as_str(),
+            sqs.long_polling(poll),
+        )))
+    }
+
     /// Says where messages go, for the start-up line.
     pub fn describe(&self, args: &QueueArgs) -> String {
         match self {
@@ -115,6 +159,10 @@ impl AnyQueue {
             AnyQueue::Sqs(_) => format!(
                 "sqs:{} (quarantine: {})",
                 args.queue,
+                args.quarantine_queue.as_deref().unwrap_or("not configured")
+            ),
+            AnyQueue::Sns(_) => format!(
+                "sns topic (quarantine: {})",
                 args.quarantine_queue.as_deref().unwrap_or("not configured")
             ),
         }
@@ -126,6 +174,7 @@ impl Queue for AnyQueue {
         match self {
             AnyQueue::Sqlite(q) => q.publish(message).await,
             AnyQueue::Sqs(q) => q.publish(message).await,
+            AnyQueue::Sns(q) => q.publish(message).await,
         }
     }
 
@@ -133,6 +182,7 @@ impl Queue for AnyQueue {
         match self {
             AnyQueue::Sqlite(q) => q.quarantine(record).await,
             AnyQueue::Sqs(q) => q.quarantine(record).await,
+            AnyQueue::Sns(q) => q.quarantine(record).await,
         }
     }
 }
@@ -142,6 +192,7 @@ impl Inbox for AnyQueue {
         match self {
             AnyQueue::Sqlite(q) => q.receive(lane, max).await,
             AnyQueue::Sqs(q) => q.receive(lane, max).await,
+            AnyQueue::Sns(q) => q.receive(lane, max).await,
         }
     }
 
@@ -149,6 +200,7 @@ impl Inbox for AnyQueue {
         match self {
             AnyQueue::Sqlite(q) => q.delete(lane, handle).await,
             AnyQueue::Sqs(q) => q.delete(lane, handle).await,
+            AnyQueue::Sns(q) => q.delete(lane, handle).await,
         }
     }
 
@@ -156,6 +208,7 @@ impl Inbox for AnyQueue {
         match self {
             AnyQueue::Sqlite(q) => q.release(lane, handle).await,
             AnyQueue::Sqs(q) => q.release(lane, handle).await,
+            AnyQueue::Sns(q) => q.release(lane, handle).await,
         }
     }
 
@@ -163,6 +216,7 @@ impl Inbox for AnyQueue {
         match self {
             AnyQueue::Sqlite(q) => q.count(lane).await,
             AnyQueue::Sqs(q) => q.count(lane).await,
+            AnyQueue::Sns(q) => q.count(lane).await,
         }
     }
 }
@@ -194,6 +248,11 @@ impl Quiet {
             wait: if args.is_sqs() { wait } else { Duration::ZERO },
             since: None,
         }
+    }
+
+    /// Stops after `wait` of empty answers, as on SQS (the quarantine of `quarantine replay --topic`).
+    pub fn sqs(wait: Duration) -> Quiet {
+        Quiet { wait, since: None }
     }
 
     /// The quiet while; each receive may wait that long for a message (SQS long polling, at most 20 s).

@@ -1,6 +1,7 @@
 //! `rollcall quarantine replay`: reads each quarantine record once per run and moves those that parse now to the
-//! queue ([`Pipeline::replay`]: a Wix token is verified again, a record keeps its own receipt time, a provider
-//! whose key this run lacks keeps its records). The records it keeps stay hidden until the run ends, and when a
+//! queue, or with `--topic` to the SNS topic (the records then read from the SQS quarantine)
+//! ([`Pipeline::replay`]: a Wix token is verified again, a record keeps its own receipt time, a provider whose key
+//! this run lacks keeps its records). The records it keeps stay hidden until the run ends, and when a
 //! kept record's lease runs out during the run and the queue hands it out again, it is recognised by its identity
 //! and not read twice: the run ends once the queue has had nothing new for a while ([`Quiet`]). Then every kept
 //! record is made visible again, through the handle of its latest receipt.
@@ -23,10 +24,24 @@ struct Run {
     kept: HashMap<String, String>,
 }
 
-/// `rollcall quarantine replay`.
-pub async fn replay(args: QueueArgs, wait: Duration) -> Result<ExitCode, CliError> {
-    let mut quiet = Quiet::new(&args, wait);
-    let queue = AnyQueue::open_for_reading(&args, quiet.wait()).await?;
+/// `rollcall quarantine replay`: to the queue of `args`, or to the SNS topic `topic` when given (not blank).
+pub async fn replay(
+    args: QueueArgs,
+    topic: Option<String>,
+    wait: Duration,
+) -> Result<ExitCode, CliError> {
+    let (mut quiet, queue) = match topic.filter(|t| !t.trim().is_empty()) {
+        Some(topic) => {
+            let quiet = Quiet::sqs(wait);
+            let queue = AnyQueue::open_topic_for_reading(&args, &topic, quiet.wait()).await?;
+            (quiet, queue)
+        }
+        None => {
+            let quiet = Quiet::new(&args, wait);
+            let queue = AnyQueue::open_for_reading(&args, quiet.wait()).await?;
+            (quiet, queue)
+        }
+    };
     let pipeline = Pipeline::new(Secrets::from_env(), queue, tool_limits());
     let mut run = Run::default();
     let mut out = Lines::stdout();

@@ -39,6 +39,12 @@ pub enum Refusal {
         /// SQS's error code.
         code: String,
     },
+    /// SNS refused it with a client error (`InvalidParameter`, …; `rollcall::queue::sns`): its code only, never
+    /// SNS's message, which may quote the delivery.
+    Sns {
+        /// SNS's error code.
+        code: String,
+    },
     /// It could not be written as JSON.
     Unwritable(String),
 }
@@ -50,6 +56,7 @@ impl std::fmt::Display for Refusal {
                 write!(f, "it is {bytes} bytes, over the limit of {limit} bytes")
             }
             Refusal::Sqs { code } => write!(f, "SQS refused it ({code})"),
+            Refusal::Sns { code } => write!(f, "SNS refused it ({code})"),
             Refusal::Unwritable(why) => write!(f, "it could not be written as JSON: {why}"),
         }
     }
@@ -69,6 +76,31 @@ pub fn attribute(value: &str) -> Option<&str> {
     let fits =
         !value.is_empty() && value.len() <= MAX_ATTRIBUTE_BYTES && value.chars().all(accepts);
     fits.then_some(value)
+}
+
+/// The string attributes of a message with `body`, from `(name, value)` pairs: those SQS accepts
+/// ([`attribute`]; the others are left out). Refused when body and attributes (each name, data type `String` and
+/// value, as SQS and SNS count them) are over [`MAX_MESSAGE_BYTES`]: the SQS and SNS adapters' one rule.
+pub fn attributes<'a>(
+    body: &Body,
+    pairs: impl IntoIterator<Item = (&'static str, &'a str)>,
+) -> Result<Vec<(&'static str, &'a str)>, Refusal> {
+    let kept: Vec<_> = pairs
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, attribute(value)?)))
+        .collect();
+    let bytes = body.as_str().len()
+        + kept
+            .iter()
+            .map(|(name, value)| name.len() + "String".len() + value.len())
+            .sum::<usize>();
+    if bytes > MAX_MESSAGE_BYTES {
+        return Err(Refusal::TooLarge {
+            bytes,
+            limit: MAX_MESSAGE_BYTES,
+        });
+    }
+    Ok(kept)
 }
 
 /// A queue body: compact JSON whose every character SQS accepts, at most [`MAX_BODY_BYTES`].
@@ -187,6 +219,9 @@ mod tests {
             Refusal::Sqs {
                 code: "InvalidMessageContents".into(),
             },
+            Refusal::Sns {
+                code: "InvalidParameter".into(),
+            },
             Refusal::Unwritable("key must be a string".into()),
         ]
         .map(|refusal| refusal.to_string());
@@ -195,6 +230,7 @@ mod tests {
             [
                 format!("it is 300000 bytes, over the limit of {MAX_BODY_BYTES} bytes"),
                 "SQS refused it (InvalidMessageContents)".to_owned(),
+                "SNS refused it (InvalidParameter)".to_owned(),
                 "it could not be written as JSON: key must be a string".to_owned(),
             ]
         );

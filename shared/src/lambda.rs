@@ -1,13 +1,13 @@
-//! The AWS Lambda adapter: what every `functions/src/bin/*.rs` calls. Builds the SQS client and reads the
-//! function's own secret once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through
-//! the pipeline.
+//! The AWS Lambda adapter: what every `functions/src/bin/*.rs` calls. Builds the queue's client (the SNS topic of
+//! `TOPIC_ARN` when set, else the SQS queue of `QUEUE_URL`: [`AwsQueue`]) and reads the function's own secret
+//! once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through the pipeline.
 
 use crate::answer::Answer;
 use crate::config::{Limits, Secrets};
 use crate::ingest::{Pipeline, Request, Route};
 use crate::kind::Kind;
 use crate::queue::Queue;
-use crate::queue::sqs::SqsQueue;
+use crate::queue::sns::AwsQueue;
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{CONTENT_TYPE, HeaderValue};
 use lambda_http::tracing::subscriber::filter::LevelFilter;
@@ -34,7 +34,7 @@ pub async fn run(kind: Kind) -> Result<(), Error> {
             );
         }
     }
-    let pipeline = Pipeline::new(secrets, SqsQueue::from_env(limits.queue_deadline), limits);
+    let pipeline = Pipeline::new(secrets, AwsQueue::from_env(limits.queue_deadline), limits);
     let pipeline = &pipeline;
     lambda_http::run(service_fn(
         move |request: lambda_http::Request| async move {

@@ -1,6 +1,7 @@
 //! Rollcall's test and benchmark kit (not published):
 //!
 //! - [`aws`]: the loopback AWS-speaking server (moto): clients, queues and tables for the tests.
+//! - [`topic`]: an SNS FIFO topic fanning out to subscribed SQS FIFO queues on the loopback server.
 //! - [`sqs_rules`]: a loopback proxy that applies SQS's character and size rules, which moto does not.
 //! - [`runtime_api`]: an in-repo AWS Lambda Runtime API that runs the real function binaries as Lambda does.
 //! - [`deliveries`]: valid, authenticated sample deliveries of every kind (Wix ones signed with the test key).
@@ -32,3 +33,4 @@ pub mod personal;
 pub mod runtime_api;
 pub mod sqs_rules;
 pub mod template;
+pub mod topic;

@@ -289,3 +289,94 @@ async fn replay_on_sqs_ends_and_gives_back_what_it_keeps() {
     assert_eq!(moved.len(), 1);
     assert_eq!(Message::from_body(&moved[0]).unwrap().kind, kind);
 }
+
+#[ignore = "needs the loopback SQS/DynamoDB server (scripts/test starts it)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_with_a_topic_publishes_there_and_keeps_the_rest_in_the_quarantine() {
+    use rollcall_testkit::topic::{FanOut, Subscription, sns, take_all};
+    let endpoint = endpoint();
+    let sqs = rollcall_testkit::aws::sqs(&endpoint, rollcall_testkit::aws::SETUP_DEADLINE);
+    let (_, quarantine) = rollcall_testkit::aws::create_queues(&sqs).await;
+    let fan_out = FanOut::create(
+        &sns(&endpoint),
+        &sqs,
+        &[Subscription {
+            name: "all",
+            filter: None,
+        }],
+    )
+    .await;
+    let kind = Kind::OmerloParticipantCreated;
+    let omerlo = fixture_text("omerlo-participant-created.json");
+    for body in [omerlo.as_bytes(), b"{\"truncated\""] {
+        let record = record(kind, "2026-11-01T00:00:00Z", body);
+        send(
+            &endpoint,
+            &quarantine,
+            &serde_json::to_string(&record).unwrap(),
+        )
+        .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // No messages queue: the topic alone, from the functions' variable.
+    let env = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("ROLLCALL_QUARANTINE_QUEUE", quarantine.as_str()),
+        ("TOPIC_ARN", fan_out.topic.as_str()),
+        ("OMERLO_API_KEY", OMERLO_KEY),
+    ];
+    let replay = rollcall_with(dir.path(), &["quarantine", "replay", "--wait", "2"], &env);
+    let said = String::from_utf8_lossy(&replay.stderr);
+    assert!(replay.status.success(), "{said}");
+    assert!(said.contains("replayed 1, still quarantined 1"), "{said}");
+    let moved = take_all(&sqs, &fan_out.queues[0]).await;
+    assert_eq!(moved.len(), 1);
+    assert_eq!(
+        Message::from_body(moved[0].body().unwrap()).unwrap().kind,
+        kind
+    );
+    assert_eq!(
+        take_all(&sqs, &quarantine).await.len(),
+        1,
+        "the kept record"
+    );
+}
+
+#[test]
+fn replay_with_a_topic_needs_an_arn_and_the_sqs_quarantine() {
+    let dir = tempfile::tempdir().unwrap();
+    let arn = "arn:aws:sns:us-east-1:123456789012:messages.fifo";
+    for (args, env, says) in [
+        (
+            vec![
+                "--topic",
+                "messages.fifo",
+                "--quarantine-queue",
+                "http://127.0.0.1:9/q",
+            ],
+            vec![],
+            "TOPIC_ARN is not configured: not an SNS topic ARN",
+        ),
+        (
+            vec![],
+            vec![("TOPIC_ARN", "messages.fifo")],
+            "TOPIC_ARN is not configured: not an SNS topic ARN",
+        ),
+        (
+            vec!["--topic", arn],
+            vec![],
+            "--topic needs --quarantine-queue",
+        ),
+    ] {
+        let replay = rollcall_with(
+            dir.path(),
+            &[&["quarantine", "replay", "--wait", "0"], &args[..]].concat(),
+            &env,
+        );
+        let said = String::from_utf8_lossy(&replay.stderr);
+        assert!(!replay.status.success(), "{args:?}");
+        assert!(said.contains(says), "{args:?}: {said}");
+    }
+}

@@ -1,5 +1,6 @@
 //! The functions' tests, one binary (one link) with a module per concern: the release build graph, the SAM
-//! template against the registry, and the real binaries over the Lambda Runtime API. Tests that need the loopback
+//! template against the registry, and the real binaries over the Lambda Runtime API (publishing to SQS, or to an
+//! SNS topic fanning out to SQS). Tests that need the loopback
 //! SQS/DynamoDB server are `#[ignore]`d with that reason; `scripts/test` starts the server and runs them with
 //! `--include-ignored`.
 
@@ -9,6 +10,7 @@ mod consumer;
 mod docs;
 mod events;
 mod extreme;
+mod fan_out;
 #[cfg(feature = "fault-injection")]
 mod panics;
 mod personal_data;

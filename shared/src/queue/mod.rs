@@ -1,6 +1,9 @@
 //! The queue port: where messages and quarantine records go ([`Queue`]) and how tools read them back
-//! ([`Inbox`]). Two adapters: Amazon SQS (`sqs`) and an embedded, durable SQLite queue (`sqlite`).
+//! ([`Inbox`]). Three adapters: Amazon SQS (`sqs`), an Amazon SNS topic with its quarantine on SQS (`sns`), and
+//! an embedded, durable SQLite queue (`sqlite`).
 
+#[cfg(feature = "sns")]
+pub mod sns;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "sqs")]

@@ -114,33 +114,24 @@ fn send_failed(error: SdkError<SendMessageError, HttpResponse>) -> QueueError {
     }
 }
 
-/// The message attributes SQS accepts, from `(name, value)` pairs: a value it would refuse is left out
-/// ([`sqs_text::attribute`]). Refused when body and attributes are over [`sqs_text::MAX_MESSAGE_BYTES`].
+/// The message attributes SQS accepts, from `(name, value)` pairs, as SQS's type ([`sqs_text::attributes`]:
+/// a value it would refuse is left out; refused when body and attributes are over
+/// [`sqs_text::MAX_MESSAGE_BYTES`]).
 fn attributes<'a>(
     body: &Body,
     pairs: impl IntoIterator<Item = (&'static str, &'a str)>,
 ) -> Result<Vec<(&'static str, MessageAttributeValue)>, QueueError> {
-    let mut bytes = body.as_str().len();
-    let mut out = Vec::new();
-    for (name, value) in pairs {
-        let Some(value) = sqs_text::attribute(value) else {
-            continue;
-        };
-        bytes += name.len() + "String".len() + value.len();
-        let value = MessageAttributeValue::builder()
-            .data_type("String")
-            .string_value(value)
-            .build()
-            .map_err(unavailable)?;
-        out.push((name, value));
-    }
-    if bytes > sqs_text::MAX_MESSAGE_BYTES {
-        return Err(QueueError::Refused(Refusal::TooLarge {
-            bytes,
-            limit: sqs_text::MAX_MESSAGE_BYTES,
-        }));
-    }
-    Ok(out)
+    sqs_text::attributes(body, pairs)?
+        .into_iter()
+        .map(|(name, value)| {
+            let value = MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(value)
+                .build()
+                .map_err(unavailable)?;
+            Ok((name, value))
+        })
+        .collect()
 }
 
 impl SqsQueue {

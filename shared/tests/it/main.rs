@@ -20,6 +20,8 @@ mod pipeline;
 mod providers;
 mod replay;
 mod schema;
+#[cfg(feature = "sns")]
+mod sns;
 mod sqs;
 mod wix_events;
 mod wix_tokens;

@@ -12,6 +12,7 @@
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
 //! - [`filter`]: subscription filter policies, matched as SNS matches them.
 //! - [`panics`]: a panic while working on one delivery is contained, any other ends the process.
+//! - [`smoke`]: the smoke deliveries `rollcall smoke` sends, one per provider.
 //!
 //! A consumer turns an SQS body into the typed message in one call, and its original into the provider's own
 //! structure in one more:
@@ -51,6 +52,7 @@ pub mod payload;
 pub mod provider;
 pub mod quarantine;
 pub mod queue;
+pub mod smoke;
 pub mod sqs_text;
 
 pub use answer::{Accepted, Answer, Rejected};

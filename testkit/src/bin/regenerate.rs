@@ -1,5 +1,6 @@
 //! Writes what derives from the registry of kinds and the payload fixtures: every file of `events/`
-//! (`rollcall_testkit::events`) and the per-kind blocks of `template.yaml` (`rollcall_testkit::template`).
+//! (`rollcall_testkit::events`) and the generated blocks of `template.yaml` and `consumer.yaml`
+//! (`rollcall_testkit::template`).
 //! `cargo run -p rollcall-testkit --bin regenerate`; review the diff.
 
 use std::process::ExitCode;
@@ -19,19 +20,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let path = repo.join("template.yaml");
-    let written = std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| rollcall_testkit::template::render(&text))
-        .and_then(|text| std::fs::write(&path, text).map_err(|e| e.to_string()));
-    match written {
-        Ok(()) => {
-            println!("wrote the per-kind blocks of template.yaml");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("regenerate: {}: {error}", path.display());
-            ExitCode::FAILURE
+    for (name, render) in rollcall_testkit::template::TEMPLATES {
+        let path = repo.join(name);
+        let written = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| render(&text))
+            .and_then(|text| std::fs::write(&path, text).map_err(|e| e.to_string()));
+        match written {
+            Ok(()) => println!("wrote the generated blocks of {name}"),
+            Err(error) => {
+                eprintln!("regenerate: {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
         }
     }
+    ExitCode::SUCCESS
 }

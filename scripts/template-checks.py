@@ -205,6 +205,9 @@ class Dashboard(unittest.TestCase):
         self.assertIn('"p99"', text)
         self.assertIn("count_distinct(@logStream)", text)
         self.assertIn("<Consumer>", text)
+        self.assertIn("<MessagesSubscriptionDeadLetterQueue.QueueName>", text)
+        for metric in ["NumberOfNotificationsFailed", "NumberOfNotificationsRedrivenToDlq", "NumberOfNotificationsFailedToRedriveToDlq"]:
+            self.assertIn(f'"{metric}"', text)
 
     def test_delivery_widgets_cover_every_kind_by_search_not_by_a_line_per_kind(self):
         text = json.dumps(dashboard_body())

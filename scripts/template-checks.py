@@ -331,11 +331,13 @@ def listed(value):
 
 
 def registry_providers():
-    """How many providers the registry has (`Provider::ALL` of shared/src/kind.rs)."""
-    code = (REPO / "shared" / "src" / "kind.rs").read_text()
-    found = re.search(r"pub const ALL: \[Provider; (\d+)\]", code)
-    assert found, "Provider::ALL in shared/src/kind.rs"
-    return int(found.group(1))
+    """How many providers the registry has: `Provider::ALL`, in whichever crate of the workspace holds it
+    (shared/src/kind.rs today)."""
+    counts = set()
+    for path in REPO.glob("*/src/**/*.rs"):
+        counts.update(int(n) for n in re.findall(r"pub const ALL: \[Provider; (\d+)\]", path.read_text()))
+    assert len(counts) == 1, f"one Provider::ALL in the workspace, found sizes {counts}"
+    return counts.pop()
 
 
 def filter_policy(subscription, path=TEMPLATE):

@@ -61,3 +61,25 @@ pub fn delivery(provider: Provider, unique: &str) -> Smoke {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_providers_smoke_delivery_is_one_of_its_kinds_from_the_smoke_tenant() {
+        for provider in Provider::ALL {
+            let smoke = delivery(provider, "u-1");
+            assert_eq!(smoke.kind.provider(), provider);
+            let text = match &smoke.content {
+                Content::Body(body) => body.to_string(),
+                Content::WixClaims(claims) => {
+                    assert_eq!(provider, Provider::Wix);
+                    claims["data"].as_str().unwrap_or_default().to_owned()
+                }
+            };
+            assert!(text.contains(TENANT), "{provider:?}: {text}");
+            assert!(text.contains("u-1"), "{provider:?}: each run's own id");
+        }
+    }
+}

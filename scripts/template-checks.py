@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks of template.yaml that need the SAM tools: what the operator gets (alarms, metric filters, dashboard,
-saved queries, outputs, the concurrency guard, the consumer's role), the documented local invoke as SAM itself
-resolves its environment, and checkov on the template and on its SAM-transformed form.
+saved queries, outputs, the concurrency guard, the consumer's role), the messages topic and its subscriptions
+(and those of consumer.yaml), the documented local invoke as SAM itself resolves its environment, and checkov on
+both templates and on their SAM-transformed forms.
 
 Run by scripts/test with the .venv Python (aws-sam-cli installed) and CHECKOV pointing at checkov's own venv.
 The per-kind blocks (a function and its alarms and outputs for every kind of the registry) are written from the
@@ -24,15 +25,18 @@ from samtranslator.yaml_helper import yaml_parse
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "template.yaml"
+CONSUMER = REPO / "consumer.yaml"
 QUEUES = ["MessagesQueue", "MessagesDeadLetterQueue", "QuarantineQueue"]
+# The tenant of `rollcall smoke` (shared/src/smoke.rs).
+SMOKE_SUFFIX = "/rollcall-smoke"
 
 
-def template():
-    return yaml_parse(TEMPLATE.read_text())
+def template(path=TEMPLATE):
+    return yaml_parse(path.read_text())
 
 
-def resources(kind=None):
-    found = template()["Resources"]
+def resources(kind=None, path=TEMPLATE):
+    found = template(path)["Resources"]
     return {k: v for k, v in found.items() if kind is None or v["Type"] == kind}
 
 
@@ -40,11 +44,12 @@ def webhook_functions():
     return {k: v for k, v in resources("AWS::Serverless::Function").items() if k != "ConsumerFunction"}
 
 
-def transformed():
+def transformed(path=TEMPLATE):
     """The template as CloudFormation gets it after the SAM transform (no AWS call: fixed region, no managed
     policy look-up, a placeholder code location as `sam validate` uses)."""
-    source = template()
-    source["Globals"]["Function"]["CodeUri"] = "s3://bucket/key.zip"
+    source = template(path)
+    if "Globals" in source:
+        source["Globals"]["Function"]["CodeUri"] = "s3://bucket/key.zip"
 
     class NoManagedPolicies:
         def load(self):
@@ -201,6 +206,9 @@ class Dashboard(unittest.TestCase):
         self.assertIn('"p99"', text)
         self.assertIn("count_distinct(@logStream)", text)
         self.assertIn("<Consumer>", text)
+        self.assertIn("<MessagesSubscriptionDeadLetterQueue.QueueName>", text)
+        for metric in ["NumberOfNotificationsFailed", "NumberOfNotificationsRedrivenToDlq", "NumberOfNotificationsFailedToRedriveToDlq"]:
+            self.assertIn(f'"{metric}"', text)
 
     def test_delivery_widgets_cover_every_kind_by_search_not_by_a_line_per_kind(self):
         text = json.dumps(dashboard_body())
@@ -319,6 +327,207 @@ class Scale(unittest.TestCase):
             self.assertIn({"Ref": queue}, values, queue)
 
 
+def listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def registry_providers():
+    """How many providers the registry has: `Provider::ALL`, in whichever crate of the workspace holds it
+    (shared/src/kind.rs today)."""
+    counts = set()
+    for path in REPO.glob("*/src/**/*.rs"):
+        counts.update(int(n) for n in re.findall(r"pub const ALL: \[Provider; (\d+)\]", path.read_text()))
+    assert len(counts) == 1, f"one Provider::ALL in the workspace, found sizes {counts}"
+    return counts.pop()
+
+
+def filter_policy(subscription, path=TEMPLATE):
+    """A subscription's filter policy as a dict (consumer.yaml's: its parameter's default)."""
+    policy = subscription["Properties"]["FilterPolicy"]
+    if policy == {"Ref": "FilterPolicy"}:
+        policy = template(path)["Parameters"]["FilterPolicy"]["Default"]
+    return json.loads(policy) if isinstance(policy, str) else policy
+
+
+class Topic(unittest.TestCase):
+    """The messages topic and every subscription of template.yaml and consumer.yaml."""
+
+    def subscriptions(self):
+        for path in (TEMPLATE, CONSUMER):
+            for name, subscription in resources("AWS::SNS::Subscription", path).items():
+                if subscription["Properties"]["Protocol"] == "sqs":
+                    yield path, name, subscription["Properties"]
+
+    def test_the_topic_is_fifo_deduplicating_per_group_and_encrypted_with_its_own_key(self):
+        topic = resources()["MessagesTopic"]["Properties"]
+        self.assertIs(topic["FifoTopic"], True)
+        self.assertIs(topic["ContentBasedDeduplication"], False)
+        self.assertEqual(topic["FifoThroughputScope"], "MessageGroup")
+        self.assertEqual(topic["KmsMasterKeyId"], {"Ref": "MessagesTopicKey"})
+        self.assertTrue(topic["TopicName"]["Fn::Sub"].endswith(".fifo"))
+        key = resources()["MessagesTopicKey"]["Properties"]
+        self.assertIs(key["EnableKeyRotation"], True)
+        sns = [s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "sns.amazonaws.com"}]
+        self.assertEqual(len(sns), 1)
+        self.assertEqual(sorted(sns[0]["Action"]), ["kms:Decrypt", "kms:GenerateDataKey*"])
+
+    def test_the_archive_is_off_by_default(self):
+        t = template()
+        self.assertEqual(t["Parameters"]["ArchivePolicyDays"]["Default"], 0)
+        self.assertEqual(
+            t["Resources"]["MessagesTopic"]["Properties"]["ArchivePolicy"],
+            {"Fn::If": ["HasArchivePolicy", {"MessageRetentionPeriod": {"Ref": "ArchivePolicyDays"}}, {"Ref": "AWS::NoValue"}]},
+        )
+        self.assertEqual(
+            t["Conditions"]["HasArchivePolicy"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "ArchivePolicyDays"}, "0"]}]}
+        )
+
+    def test_the_messages_queue_is_the_first_subscription_and_keeps_its_url(self):
+        props = resources("AWS::SNS::Subscription")["MessagesSubscription"]["Properties"]
+        self.assertEqual(props["Endpoint"], {"Fn::GetAtt": ["MessagesQueue", "Arn"]})
+        self.assertNotIn("QueueName", resources()["MessagesQueue"]["Properties"], "a new name would replace it")
+        outputs = template()["Outputs"]
+        self.assertEqual(outputs["MessagesQueueUrl"]["Value"], {"Ref": "MessagesQueue"})
+        self.assertEqual(outputs["TopicArn"]["Value"], {"Ref": "MessagesTopic"})
+        self.assertEqual(outputs["SmokeQueueUrl"]["Value"], {"Ref": "SmokeQueue"})
+
+    def test_every_subscription_delivers_raw_to_a_fifo_queue_deduplicating_per_group_with_a_fifo_dead_letter_queue(self):
+        count = 0
+        for path, name, props in self.subscriptions():
+            count += 1
+            queues = resources("AWS::SQS::Queue", path)
+            self.assertIs(props["RawMessageDelivery"], True, name)
+            queue = props["Endpoint"]["Fn::GetAtt"][0]
+            dead_letter = props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            for q in (queue, dead_letter):
+                qp = queues[q]["Properties"]
+                self.assertIs(qp["FifoQueue"], True, f"{path.name} {q}")
+                self.assertEqual(qp["DeduplicationScope"], "messageGroup", f"{path.name} {q}")
+                self.assertEqual(qp["FifoThroughputLimit"], "perMessageGroupId", f"{path.name} {q}")
+                self.assertIs(qp["SqsManagedSseEnabled"], True, f"{path.name} {q}")
+        self.assertEqual(count, 3, "the messages and smoke subscriptions, consumer.yaml's")
+
+    def test_only_the_topic_may_send_to_a_subscribed_queue_or_its_dead_letter_queue(self):
+        for path, name, props in self.subscriptions():
+            policies = resources("AWS::SQS::QueuePolicy", path).values()
+            queue = props["Endpoint"]["Fn::GetAtt"][0]
+            dead_letter = props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            for q in (queue, dead_letter):
+                mine = [p for p in policies if {"Ref": q} in p["Properties"]["Queues"]]
+                self.assertEqual(len(mine), 1, f"{path.name} {q}: its own queue policy")
+                self.assertEqual(mine[0]["Properties"]["Queues"], [{"Ref": q}], f"{path.name} {q}")
+                for statement in mine[0]["Properties"]["PolicyDocument"]["Statement"]:
+                    self.assertEqual(statement["Effect"], "Allow")
+                    self.assertEqual(statement["Principal"], {"Service": "sns.amazonaws.com"}, q)
+                    self.assertEqual(statement["Action"], "sqs:SendMessage", q)
+                    self.assertEqual(statement["Resource"], {"Fn::GetAtt": [q, "Arn"]}, q)
+                    self.assertEqual(statement["Condition"], {"ArnEquals": {"aws:SourceArn": props["TopicArn"]}}, q)
+
+    def test_smoke_messages_reach_only_the_smoke_queue(self):
+        """The filters list the smoke sources the registry's providers make (generated by
+        testkit/src/template.rs from the pipeline; functions/tests/it/template.rs holds the list to it)."""
+        smoke = filter_policy(resources("AWS::SNS::Subscription")["SmokeSubscription"])
+        self.assertEqual(list(smoke), ["source"])
+        sources = smoke["source"]
+        self.assertEqual(len(sources), registry_providers())
+        self.assertEqual(len(set(sources)), len(sources))
+        for source in sources:
+            self.assertTrue(source.endswith(SMOKE_SUFFIX), source)
+        for path, name, props in self.subscriptions():
+            if name == "SmokeSubscription":
+                continue
+            policy = filter_policy({"Properties": props}, path)
+            self.assertIn({"anything-but": sources}, policy.get("source", []), f"{path.name} {name}")
+            self.assertEqual(props.get("FilterPolicyScope"), "MessageAttributes" if path == TEMPLATE else {"Ref": "FilterPolicyScope"})
+
+    def test_no_webhook_function_publishes_before_the_messages_subscription_exists(self):
+        out = transformed()["Resources"]
+        functions = [n for n, r in out.items() if r["Type"] == "AWS::Lambda::Function" and n != "ConsumerFunction"]
+        self.assertEqual(len(functions), len(webhook_functions()))
+        for name in functions:
+            self.assertLessEqual({"MessagesSubscription", "MessagesQueuePolicy"}, set(listed(out[name].get("DependsOn", []))), name)
+
+    def test_webhook_functions_may_publish_to_the_topic_only(self):
+        out = transformed()["Resources"]
+        publishers = {}
+        for name, resource in out.items():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    for action in listed(statement["Action"]):
+                        if action.lower().startswith("sns:") or action in ("*",):
+                            publishers.setdefault(name, []).append((action, statement["Resource"]))
+                        if action.lower().startswith("kms:"):
+                            self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["MessagesTopicKey", "Arn"]}, name)
+                            self.assertEqual(sorted(listed(statement["Action"])), ["kms:Decrypt", "kms:GenerateDataKey*"])
+        self.assertEqual(set(publishers), {f"{n}Role" for n in webhook_functions()})
+        for name, grants in publishers.items():
+            self.assertEqual(grants, [("sns:Publish", {"Ref": "MessagesTopic"})], name)
+
+    def test_the_topic_alarms_on_failed_redriven_and_lost_deliveries(self):
+        watched = {}
+        for name, alarm in resources("AWS::CloudWatch::Alarm").items():
+            props = alarm["Properties"]
+            if props.get("Namespace") == "AWS/SNS":
+                self.assertEqual(props["Dimensions"], [{"Name": "TopicName", "Value": {"Fn::GetAtt": ["MessagesTopic", "TopicName"]}}])
+                self.assertEqual((props["Statistic"], props["Threshold"]), ("Sum", 1), name)
+                watched[props["MetricName"]] = props
+        self.assertEqual(
+            sorted(watched),
+            ["NumberOfNotificationsFailed", "NumberOfNotificationsFailedToRedriveToDlq", "NumberOfNotificationsRedrivenToDlq"],
+        )
+        self.assertIn("LOST", watched["NumberOfNotificationsFailedToRedriveToDlq"]["AlarmDescription"]["Fn::Sub"])
+
+    def test_every_dead_letter_queue_alarms_on_its_depth(self):
+        for path in (TEMPLATE, CONSUMER):
+            depth = set()
+            for alarm in resources("AWS::CloudWatch::Alarm", path).values():
+                props = alarm["Properties"]
+                if props.get("MetricName") == "ApproximateNumberOfMessagesVisible":
+                    self.assertEqual((props["Threshold"], props["ComparisonOperator"]), (1, "GreaterThanOrEqualToThreshold"))
+                    depth.add(props["Dimensions"][0]["Value"]["Fn::GetAtt"][0])
+            dead_letters = set()
+            for name, queue in resources("AWS::SQS::Queue", path).items():
+                if "RedrivePolicy" in queue["Properties"]:
+                    dead_letters.add(queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0])
+            for _, name, props in self.subscriptions():
+                dead_letters.add(props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0])
+            dead_letters &= set(resources("AWS::SQS::Queue", path))
+            self.assertTrue(dead_letters, path.name)
+            self.assertLessEqual(dead_letters, depth, path.name)
+
+
+class Consumer(unittest.TestCase):
+    """consumer.yaml: one more consumer of a deployed stack."""
+
+    def test_its_parameters_are_the_topic_and_the_filter(self):
+        params = template(CONSUMER)["Parameters"]
+        self.assertLessEqual({"TopicArn", "FilterPolicy", "FilterPolicyScope"}, set(params))
+        self.assertEqual(params["FilterPolicyScope"]["Default"], "MessageAttributes")
+        self.assertEqual(sorted(params["FilterPolicyScope"]["AllowedValues"]), ["MessageAttributes", "MessageBody"])
+        self.assertNotIn("Default", params["TopicArn"])
+
+    def test_its_default_filter_excludes_exactly_what_the_stack_excludes(self):
+        stack = filter_policy(resources("AWS::SNS::Subscription")["MessagesSubscription"])
+        consumer = json.loads(template(CONSUMER)["Parameters"]["FilterPolicy"]["Default"])
+        self.assertEqual(consumer, stack)
+
+    def test_its_queue_moves_what_the_consumer_failed_to_its_own_dead_letter_queue(self):
+        queue = resources("AWS::SQS::Queue", CONSUMER)["Queue"]["Properties"]
+        self.assertEqual(queue["RedrivePolicy"]["deadLetterTargetArn"], {"Fn::GetAtt": ["FailedMessagesQueue", "Arn"]})
+        subscription = resources("AWS::SNS::Subscription", CONSUMER)["Subscription"]
+        self.assertEqual(
+            subscription["Properties"]["RedrivePolicy"]["deadLetterTargetArn"],
+            {"Fn::GetAtt": ["UndeliveredMessagesQueue", "Arn"]},
+        )
+        self.assertLessEqual({"QueuePolicy", "UndeliveredMessagesQueuePolicy"}, set(listed(subscription["DependsOn"])))
+
+    def test_every_queue_pins_the_message_size_sns_delivers(self):
+        for name, queue in resources("AWS::SQS::Queue", CONSUMER).items():
+            self.assertEqual(queue["Properties"]["MaximumMessageSize"], 262144, name)
+
+
 class LocalInvoke(unittest.TestCase):
     """`sam local invoke F -e events/… --env-vars events/env.json`, as SAM resolves the function's environment."""
 
@@ -351,8 +560,10 @@ class LocalInvoke(unittest.TestCase):
         parameters, functions = self.resolved()
         self.assertEqual(len(functions), len(webhook_functions()))
         for name, env in functions.items():
-            for var in ["AWS_ENDPOINT_URL", "QUEUE_URL", "QUARANTINE_QUEUE_URL"]:
+            for var in ["AWS_ENDPOINT_URL", "QUEUE_URL", "QUARANTINE_QUEUE_URL", "TOPIC_ARN"]:
                 self.assertEqual(env.get(var), parameters[var], f"{name}: {var}")
+            # Empty, so unset: the function sends to QUEUE_URL, not to the stack's topic.
+            self.assertEqual(env["TOPIC_ARN"], "", name)
             secrets = [v for v in ["OMERLO_API_KEY", "MIGHTY_NETWORKS_API_KEY", "WIX_PUBLIC_KEY"] if v in env]
             self.assertEqual(len(secrets), 1, name)
             self.assertEqual(env[secrets[0]], parameters[secrets[0]], name)
@@ -363,22 +574,36 @@ class LocalInvoke(unittest.TestCase):
         # shared/src/aws.rs reads an empty AWS_ENDPOINT_URL as unset (aws::tests).
         self.assertEqual(template()["Globals"]["Function"]["Environment"]["Variables"]["AWS_ENDPOINT_URL"], "")
 
+    def test_on_aws_the_functions_publish_to_the_topic(self):
+        variables = template()["Globals"]["Function"]["Environment"]["Variables"]
+        self.assertEqual(variables["TOPIC_ARN"], {"Ref": "MessagesTopic"})
+        self.assertEqual(variables["QUEUE_URL"], "")
+
 
 class Checkov(unittest.TestCase):
     """checkov on the template and on its SAM-transformed form; the skipped checks and why: .checkov.yaml."""
 
-    def checkov(self, path):
+    def report(self, path, config=True):
         checkov = os.environ.get("CHECKOV", str(REPO / ".venv-checkov" / "bin" / "checkov"))
+        settings = ["--config-file", str(REPO / ".checkov.yaml")] if config else []
         result = subprocess.run(
-            [checkov, "--config-file", str(REPO / ".checkov.yaml"), "-f", str(path), "--framework", "cloudformation",
+            [checkov, *settings, "-f", str(path), "--framework", "cloudformation",
              "--skip-download", "--compact", "--quiet", "-o", "json"],
-            capture_output=True, text=True, cwd=REPO,
+            # Without the settings, away from the .checkov.yaml checkov reads from its working directory.
+            capture_output=True, text=True, cwd=REPO if config else tempfile.gettempdir(),
         )
         report = json.loads(result.stdout) if result.stdout.strip() else {}
         failed = [
             f"{f['check_id']} {f['resource']}: {f['check_name']}"
             for f in report.get("results", {}).get("failed_checks", [])
         ]
+        # With no finding at all, checkov prints its summary alone.
+        summary = report.get("summary", report)
+        self.assertEqual(summary.get("parsing_errors"), 0, result.stdout[-2000:] + result.stderr[-2000:])
+        return report, failed, result
+
+    def checkov(self, path):
+        report, failed, result = self.report(path)
         self.assertEqual(failed, [], result.stderr[-2000:])
         self.assertGreater(report.get("summary", {}).get("passed", 0), 0, result.stdout[-2000:] + result.stderr[-2000:])
 
@@ -390,6 +615,24 @@ class Checkov(unittest.TestCase):
             path = Path(folder) / "transformed.json"
             path.write_text(json.dumps(transformed(), indent=1))
             self.checkov(path)
+
+    def test_consumer_template(self):
+        """checkov has one check for consumer.yaml's resources (queues, their policies, the subscription, alarms):
+        CKV_AWS_27, skipped in .checkov.yaml (SSE-SQS). With the settings nothing fails; without them, only that
+        check, on each queue: checkov read the template."""
+        for path in (CONSUMER, None):
+            with tempfile.TemporaryDirectory() as folder:
+                if path is None:
+                    path = Path(folder) / "transformed.json"
+                    path.write_text(json.dumps(transformed(CONSUMER), indent=1))
+                _, failed, result = self.report(path)
+                self.assertEqual(failed, [], result.stderr[-2000:])
+                report, _, _ = self.report(path, config=False)
+                found = sorted(
+                    (f["check_id"], f["resource"]) for f in report.get("results", {}).get("failed_checks", [])
+                )
+                queues = sorted(("CKV_AWS_27", f"AWS::SQS::Queue.{q}") for q in resources("AWS::SQS::Queue", CONSUMER))
+                self.assertEqual(found, queues, path.name)
 
 
 if __name__ == "__main__":

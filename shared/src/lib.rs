@@ -15,6 +15,7 @@
 //! - `lambda` (feature `lambda`): the AWS Lambda adapter.
 //! - [`filter`]: subscription filter policies, matched as SNS matches them.
 //! - [`panics`]: a panic while working on one delivery is contained, any other ends the process.
+//! - [`smoke`]: the smoke deliveries `rollcall smoke` sends, one per provider.
 //!
 //! A consumer turns an SQS body into the typed message in one call, and its original into the provider's own
 //! structure in one more:
@@ -54,6 +55,7 @@ pub use rollcall_contract::payload;
 pub mod provider;
 pub mod quarantine;
 pub mod queue;
+pub mod smoke;
 pub use rollcall_contract::sqs_text;
 
 pub use answer::{Accepted, Answer, Rejected};

@@ -110,6 +110,9 @@ fn sam_local_env() -> SamLocalEnv {
             format!("{host}/{ACCOUNT_ID}/rollcall-quarantine"),
         ),
         ("AWS_ENDPOINT_URL".to_owned(), host.to_owned()),
+        // Empty, so unset: the template points it at the stack's topic, which a local invoke does not have; the
+        // function then publishes to QUEUE_URL.
+        ("TOPIC_ARN".to_owned(), String::new()),
     ]);
     SamLocalEnv {
         parameters: Members(parameters),

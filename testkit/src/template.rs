@@ -1,17 +1,40 @@
-//! The per-kind blocks of `template.yaml`, written from the registry of kinds: each kind's function, the alarm
-//! on its failures and throttles, the alarm on its answers (mostly 401 or quarantined), and its two outputs.
-//! They stay literal in the template (what `sam`, cfn-lint and a reviewer read), between marker lines;
-//! `cargo xtask regenerate` rewrites them, and a test checks that the committed template
-//! is what [`render`] makes. The rest of the template is written by hand.
+//! The parts of `template.yaml` and `consumer.yaml` that derive from the registry of kinds: each kind's
+//! function, the alarm on its failures and throttles, the alarm on its answers (mostly 401 or quarantined), and
+//! its two outputs; the stack's two subscriptions of the messages topic, whose filter policies list the `source`
+//! of every provider's smoke delivery (the smoke subscription takes only those, the messages subscription all
+//! but those); and the consumer template's default filter policy, which excludes them too. SNS has no
+//! "anything-but suffix", so the list is exact: it is read from the pipeline itself, each provider's smoke
+//! delivery (`rollcall::smoke`) ingested into a [`MemoryQueue`], so a new provider is covered.
+//! They stay literal in the templates (what `sam`, cfn-lint and a reviewer read), between marker lines;
+//! `cargo xtask regenerate` rewrites them, and a test checks that the committed
+//! templates are what [`render`] and [`render_consumer`] make. The rest of each template is written by hand.
 
-use rollcall::Kind;
+use crate::deliveries::{WixSigner, header_map, secrets};
+use crate::memory::MemoryQueue;
+use rollcall::config::Limits;
+use rollcall::smoke::Content;
+use rollcall::{Accepted, Kind, Message, Pipeline, Provider};
 use std::fmt::Write;
 
-/// The lines that open and close each generated region: the resources, then the outputs.
-const REGIONS: [(&str, &str); 2] = [
+/// Writes a template's generated regions anew.
+pub type Render = fn(&str) -> Result<String, String>;
+
+/// Each template with generated regions, by its path in the repository, and what writes them.
+pub const TEMPLATES: [(&str, Render); 2] = [
+    ("template.yaml", render),
+    ("consumer.yaml", render_consumer),
+];
+
+/// The lines that open and close each generated region of `template.yaml`: the resources, the subscriptions,
+/// then the outputs.
+const REGIONS: [(&str, &str); 3] = [
     (
         "  # BEGIN per-kind resources: written from the registry by `regenerate` (CONTRIBUTING.md); do not edit",
         "  # END per-kind resources",
+    ),
+    (
+        "  # BEGIN subscriptions: written from the registry by `regenerate` (CONTRIBUTING.md); do not edit",
+        "  # END subscriptions",
     ),
     (
         "  # BEGIN per-kind outputs: written from the registry by `regenerate` (CONTRIBUTING.md); do not edit",
@@ -19,10 +42,38 @@ const REGIONS: [(&str, &str); 2] = [
     ),
 ];
 
-/// `template` with its generated regions written anew from the registry; an error names a missing marker.
+/// The lines around the default filter policy of `consumer.yaml`.
+const CONSUMER_REGION: (&str, &str) = (
+    "    # BEGIN default filter policy: written from the registry by `regenerate` (CONTRIBUTING.md); do not edit",
+    "    # END default filter policy",
+);
+
+/// `template` (`template.yaml`) with its generated regions written anew from the registry; an error names a
+/// missing marker or a smoke delivery the pipeline did not queue.
 pub fn render(template: &str) -> Result<String, String> {
-    let mut out = template.to_owned();
-    for ((begin, end), body) in REGIONS.into_iter().zip([resources(), outputs()]) {
+    let sources = smoke_sources()?;
+    replace(
+        template,
+        REGIONS
+            .into_iter()
+            .zip([resources(), subscriptions(&sources), outputs()]),
+    )
+}
+
+/// `template` (`consumer.yaml`) with its default filter policy written anew from the registry.
+pub fn render_consumer(template: &str) -> Result<String, String> {
+    let policy = excluding_smoke(&smoke_sources()?);
+    let body = format!("    Default: '{policy}'\n");
+    replace(template, [(CONSUMER_REGION, body)])
+}
+
+/// `text` with the lines between each pair of markers replaced by its body.
+fn replace(
+    text: &str,
+    regions: impl IntoIterator<Item = ((&'static str, &'static str), String)>,
+) -> Result<String, String> {
+    let mut out = text.to_owned();
+    for ((begin, end), body) in regions {
         let start = out
             .find(&format!("{begin}\n"))
             .ok_or_else(|| format!("no line `{begin}`"))?
@@ -37,6 +88,88 @@ pub fn render(template: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// The `source` of every provider's smoke delivery, as the pipeline makes it: sorted, each once.
+pub fn smoke_sources() -> Result<Vec<String>, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting a runtime: {e}"))?;
+    let pipeline = Pipeline::new(secrets(), MemoryQueue::new(), Limits::default());
+    let signer = WixSigner::new();
+    for provider in Provider::ALL {
+        let smoke = rollcall::smoke::delivery(provider, "00000000-0000-4000-8000-000000000000");
+        let body = match smoke.content {
+            Content::Body(body) => body.to_string().into_bytes(),
+            Content::WixClaims(claims) => signer.sign(&claims).into_bytes(),
+        };
+        let answer = runtime.block_on(pipeline.ingest(smoke.kind, &header_map(provider), &body));
+        if !matches!(answer, Ok(Accepted::Queued { .. })) {
+            return Err(format!(
+                "the smoke delivery of {provider:?} was not queued: {answer:?}"
+            ));
+        }
+    }
+    let mut sources = pipeline
+        .queue()
+        .messages()
+        .iter()
+        .map(|body| Message::from_body(body).map(|m| m.source))
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(|e| format!("a smoke message does not read back: {e}"))?;
+    sources.sort();
+    sources.dedup();
+    Ok(sources)
+}
+
+/// The filter policy (attribute scope) that takes every message but the smoke ones: compact JSON.
+pub fn excluding_smoke(sources: &[String]) -> String {
+    serde_json::json!({"source": [{"anything-but": sources}]}).to_string()
+}
+
+/// The filter policy (attribute scope) that takes only the smoke messages: compact JSON.
+pub fn only_smoke(sources: &[String]) -> String {
+    serde_json::json!({"source": sources}).to_string()
+}
+
+/// The messages subscription (every message but the smoke ones) and the smoke subscription (only those), each
+/// followed by a blank line.
+fn subscriptions(sources: &[String]) -> String {
+    let mut out = String::new();
+    for (id, queue, policy, what) in [
+        (
+            "MessagesSubscription",
+            "MessagesQueue",
+            excluding_smoke(sources),
+            "every message but the smoke ones",
+        ),
+        (
+            "SmokeSubscription",
+            "SmokeQueue",
+            only_smoke(sources),
+            "only the smoke messages (`rollcall smoke --check-queue`)",
+        ),
+    ] {
+        let _ = write!(
+            out,
+            r#"  # {what}
+  {id}:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref MessagesTopic
+      Protocol: sqs
+      Endpoint: !GetAtt {queue}.Arn
+      RawMessageDelivery: true
+      FilterPolicyScope: MessageAttributes
+      FilterPolicy: {policy}
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt {id}DeadLetterQueue.Arn
+
+"#
+        );
+    }
+    out
+}
+
 /// Every kind's function and alarms, in registry order, each followed by a blank line.
 fn resources() -> String {
     let mut out = String::new();
@@ -48,6 +181,7 @@ fn resources() -> String {
             out,
             r#"  {id}Function:
     Type: AWS::Serverless::Function
+    DependsOn: [MessagesSubscription, MessagesQueuePolicy]
     Metadata:
       BuildMethod: rust-cargolambda
       BuildProperties:
@@ -56,12 +190,20 @@ fn resources() -> String {
       Description: Rollcall webhook POST {route}
       Policies:
         - Statement:
-            - Sid: SendToRollcallQueues
+            - Sid: PublishToRollcallTopic
+              Effect: Allow
+              Action: sns:Publish
+              Resource: !Ref MessagesTopic
+            - Sid: EncryptForRollcallTopic
+              Effect: Allow
+              Action:
+                - kms:GenerateDataKey*
+                - kms:Decrypt
+              Resource: !GetAtt MessagesTopicKey.Arn
+            - Sid: SendToRollcallQuarantine
               Effect: Allow
               Action: sqs:SendMessage
-              Resource:
-                - !GetAtt MessagesQueue.Arn
-                - !GetAtt QuarantineQueue.Arn
+              Resource: !GetAtt QuarantineQueue.Arn
       Environment:
         Variables:
           {var}: !Sub "{{{{resolve:secretsmanager:${{{provider}SecretName}}}}}}"

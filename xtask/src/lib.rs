@@ -2,7 +2,7 @@
 //! compares.
 //!
 //! The generators stay beside what they read: `rollcall_testkit::events` (the sample events of `events/`),
-//! `rollcall_testkit::template` (the per-kind blocks of `template.yaml`), `rollcall::message::json_schema` (the
+//! `rollcall_testkit::template` (the generated blocks of `template.yaml` and `consumer.yaml`), `rollcall::message::json_schema` (the
 //! message's JSON Schema) and `rollcall_testkit::messages` (the record of what the fixtures map to); [`guide`],
 //! the per-kind rows of `docs/deploying.md`, lives here. This crate lays their output out as files under a
 //! workspace root, compares, and writes.
@@ -17,8 +17,6 @@ pub const FIX: &str = "the generated files above differ from what the code makes
 
 /// The folder of the sample events; every `*.json` file in it is generated.
 const EVENTS: &str = "events";
-/// The SAM template, whose per-kind blocks are generated.
-const TEMPLATE: &str = "template.yaml";
 /// The deploying guide, whose per-kind rows are generated.
 const GUIDE: &str = "docs/deploying.md";
 /// The message's JSON Schema.
@@ -45,9 +43,15 @@ pub enum Error {
         /// What the system said.
         source: std::io::Error,
     },
-    /// `template.yaml` lacks the marker lines between which the per-kind blocks go.
-    #[error("{TEMPLATE}: {0}")]
-    Template(String),
+    /// A template (`template.yaml`, `consumer.yaml`) lacks the marker lines between which its generated blocks
+    /// go, or its blocks could not be made.
+    #[error("{name}: {why}")]
+    Template {
+        /// The template's path, from the workspace root.
+        name: &'static str,
+        /// What is wrong.
+        why: String,
+    },
     /// `docs/deploying.md` lacks the marker lines between which the per-kind rows go.
     #[error("{GUIDE}: {0}")]
     Guide(String),
@@ -132,11 +136,13 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
             text,
         })
         .collect();
-    let template = read(root, Path::new(TEMPLATE))?;
-    files.push(File {
-        path: TEMPLATE.into(),
-        text: rollcall_testkit::template::render(&template).map_err(Error::Template)?,
-    });
+    for (name, render) in rollcall_testkit::template::TEMPLATES {
+        let template = read(root, Path::new(name))?;
+        files.push(File {
+            path: name.into(),
+            text: render(&template).map_err(|why| Error::Template { name, why })?,
+        });
+    }
     let guide = read(root, Path::new(GUIDE))?;
     files.push(File {
         path: GUIDE.into(),

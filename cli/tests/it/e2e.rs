@@ -263,6 +263,36 @@ fn smoke_test_against_a_running_server() {
     assert!(String::from_utf8_lossy(&bare.stderr).contains("OMERLO_API_KEY is not set"));
 }
 
+/// On AWS the smoke check reads the smoke queue, which only smoke messages reach; pointed at a queue that holds
+/// other messages (the messages queue of the README before issue 27), it leaves them and says so.
+#[test]
+fn smoke_check_says_when_the_queue_holds_other_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--dev"], &[]);
+    let real = events_dir().join("omerlo-participant-created.json");
+    let sent = rollcall(
+        dir.path(),
+        &["send", real.to_str().unwrap(), "--to", &server.url],
+    );
+    assert!(sent.status.success(), "{sent:?}");
+    let env = [
+        ("OMERLO_API_KEY", OMERLO_KEY),
+        ("MIGHTY_NETWORKS_API_KEY", MIGHTY_KEY),
+    ];
+    let checked = rollcall_with(
+        dir.path(),
+        &["smoke", "--to", &server.url, "--check-queue"],
+        &env,
+    );
+    let report = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{report}");
+    assert!(report.contains("every smoke message arrived"), "{report}");
+    assert!(
+        report.contains("1 message(s) other than smoke ones") && report.contains("$SmokeQueueUrl"),
+        "{report}"
+    );
+}
+
 #[test]
 fn quarantine_replay_moves_what_parses_now() {
     let dir = tempfile::tempdir().unwrap();

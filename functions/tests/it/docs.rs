@@ -114,7 +114,13 @@ fn every_test_the_docs_cite_exists() {
     }
     let mut code = String::new();
     for dir in [
-        "contract", "shared", "cli", "functions", "testkit", "xtask", "scripts",
+        "contract",
+        "shared",
+        "cli",
+        "functions",
+        "testkit",
+        "xtask",
+        "scripts",
     ] {
         sources(&repo().join(dir), &mut code);
     }

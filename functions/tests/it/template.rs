@@ -4,8 +4,17 @@
 //! (`xtask/tests/it/regenerate.rs`); `scripts/template-checks.py` checks what they mean (alarms, outputs, logs).
 
 use crate::common::template_blocks;
-use rollcall::Kind;
+use rollcall::{Kind, Provider};
 use rollcall_testkit::deliveries::repo;
+use std::collections::BTreeMap;
+
+/// Each top-level resource of the template that is a function: logical id → its block of lines.
+fn functions() -> BTreeMap<String, String> {
+    template_blocks()
+        .into_iter()
+        .filter(|(_, block)| block.contains("Type: AWS::Serverless::Function"))
+        .collect()
+}
 
 fn value<'a>(block: &'a str, key: &str) -> Option<&'a str> {
     block
@@ -35,10 +44,53 @@ fn every_binary_is_a_kind_or_the_consumer() {
 }
 
 #[test]
+fn the_smoke_sources_are_one_per_provider_of_the_smoke_tenant() {
+    let sources = rollcall_testkit::template::smoke_sources().unwrap();
+    assert_eq!(sources.len(), Provider::ALL.len(), "{sources:?}");
+    let suffix = format!("/{}", rollcall::smoke::TENANT);
+    for source in &sources {
+        assert!(source.ends_with(&suffix), "{source}");
+    }
+    // Each in the filters that exclude them and in the one that takes only them.
+    let template = std::fs::read_to_string(repo().join("template.yaml")).unwrap();
+    let consumer = std::fs::read_to_string(repo().join("consumer.yaml")).unwrap();
+    let excluding = rollcall_testkit::template::excluding_smoke(&sources);
+    assert!(template.contains(&format!("FilterPolicy: {excluding}\n")));
+    assert!(consumer.contains(&format!("Default: '{excluding}'\n")));
+    let only = rollcall_testkit::template::only_smoke(&sources);
+    assert!(template.contains(&format!("FilterPolicy: {only}\n")));
+}
+
+#[test]
+fn every_function_publishes_to_the_topic_once_its_subscription_exists() {
+    for kind in Kind::ALL {
+        let id = kind.function_logical_id();
+        let block = &functions()[&id];
+        assert_eq!(
+            value(block, "DependsOn:"),
+            Some("[MessagesSubscription, MessagesQueuePolicy]"),
+            "{id}: an update could publish to a topic with no subscriber yet"
+        );
+        assert!(
+            block.contains("Action: sns:Publish\n              Resource: !Ref MessagesTopic\n"),
+            "{id}"
+        );
+        assert!(
+            block.contains("Resource: !GetAtt MessagesTopicKey.Arn"),
+            "{id}"
+        );
+        assert!(
+            !block.contains("MessagesQueue.Arn"),
+            "{id}: sends to the topic, not the queue"
+        );
+    }
+}
+
+#[test]
 fn every_queue_pins_the_message_size_rollcall_checks() {
     let queues: Vec<(String, String)> = template_blocks()
         .into_iter()
-        .filter(|(_, block)| block.contains("Type: AWS::SQS::Queue"))
+        .filter(|(_, block)| block.contains("Type: AWS::SQS::Queue\n"))
         .collect();
     assert!(queues.len() >= 3, "{queues:?}");
     for (id, block) in queues {

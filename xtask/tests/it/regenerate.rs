@@ -146,7 +146,16 @@ fn a_template_without_its_markers_is_an_error_naming_the_marker() {
         text.replacen("  # END per-kind outputs\n", "", 1)
     });
     let error = xtask::check(root).expect_err("no end marker");
-    assert!(matches!(error, Error::Template(_)), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::Template {
+                name: "template.yaml",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert!(
         error.to_string().contains("# END per-kind outputs"),
         "{error}"

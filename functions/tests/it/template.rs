@@ -101,3 +101,67 @@ fn every_queue_pins_the_message_size_rollcall_checks() {
         );
     }
 }
+
+/// The three filter examples of docs/deploying.md ("Adding a consumer"), with the smoke sources of the default
+/// put in: SNS's rules accept each (the local engine enforces them), and each takes exactly what its row says of
+/// every kind's recorded message, and no smoke message.
+#[test]
+fn the_consumer_filter_examples_take_what_the_guide_says() {
+    use rollcall::filter::{AttributeValue, FilterPolicy, Scope};
+    let guide = std::fs::read_to_string(repo().join("docs/deploying.md")).unwrap();
+    let sources = rollcall_testkit::template::smoke_sources().unwrap();
+    let quoted: Vec<String> = sources.iter().map(|s| format!("\"{s}\"")).collect();
+    let examples: Vec<FilterPolicy> = guide
+        .lines()
+        .filter(|line| line.contains("<smoke sources>") && line.starts_with("| "))
+        .map(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            let scope = Scope::parse(cells[1].trim_matches('`')).unwrap();
+            let policy = cells[2]
+                .trim_end_matches(" |")
+                .trim_matches('`')
+                .replace("<smoke sources>", &quoted.join(","));
+            FilterPolicy::parse(&policy, scope).unwrap_or_else(|e| panic!("{policy}: {e}"))
+        })
+        .collect();
+    assert_eq!(examples.len(), 3, "the guide's three filter examples");
+    let record: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("shared/tests/fixtures/messages.json")).unwrap(),
+    )
+    .unwrap();
+    let matches = |policy: &FilterPolicy, body: &serde_json::Value| {
+        let text = |key: &str| body[key].as_str().unwrap().to_owned();
+        let (kind, source, subject) = (text("type"), text("source"), text("subject"));
+        match policy.scope() {
+            Scope::Attributes => policy.matches_attributes(&[
+                ("type", AttributeValue::String(&kind)),
+                ("source", AttributeValue::String(&source)),
+                ("subject", AttributeValue::String(&subject)),
+            ]),
+            Scope::Body => policy.matches_body(body),
+        }
+    };
+    let mut taken = [0; 3];
+    for (name, body) in &record {
+        let kind = body["type"].as_str().unwrap();
+        let going = body["data"]["participation"]["status"] == "going";
+        let says = [
+            kind.starts_with("com.wix."),
+            kind.starts_with("com.wix.events.guest."),
+            going,
+        ];
+        for (i, (policy, expected)) in examples.iter().zip(says).enumerate() {
+            assert_eq!(matches(policy, body), expected, "example {i} on {name}");
+            taken[i] += usize::from(expected);
+            let mut smoke = body.clone();
+            for source in &sources {
+                smoke["source"] = serde_json::Value::String(source.clone());
+                assert!(!matches(policy, &smoke), "example {i} takes smoke {name}");
+            }
+        }
+    }
+    assert!(
+        taken.iter().all(|&n| n > 0),
+        "each example takes some: {taken:?}"
+    );
+}

@@ -53,7 +53,9 @@ impl FilterPolicy {
     /// Reads and checks `policy` (SNS's JSON syntax) for `scope`.
     pub fn parse(policy: &str, scope: Scope) -> Result<FilterPolicy, PolicyError> {
         let _ = (policy, scope);
-        Err(PolicyError("filter policies are not supported yet".to_owned()))
+        Err(PolicyError(
+            "filter policies are not supported yet".to_owned(),
+        ))
     }
 
     /// The scope the policy matches in.

@@ -179,9 +179,12 @@ impl SqsQueue {
 
 impl Queue for SqsQueue {
     async fn publish(&self, message: &Message) -> Result<Published, QueueError> {
-        self.send(Lane::Messages, message.to_body()?, message.attributes(), || {
-            (super::group_id(message), super::deduplication_id(message))
-        })
+        self.send(
+            Lane::Messages,
+            message.to_body()?,
+            message.attributes(),
+            || (super::group_id(message), super::deduplication_id(message)),
+        )
         .await?;
         Ok(Published::Stored)
     }

@@ -100,6 +100,28 @@ fn subscriptions_are_added_listed_and_removed() {
 }
 
 #[test]
+fn the_subscription_commands_have_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["subscription", "--help"][..],
+        &["subscription", "add", "--help"],
+        &["subscription", "list", "--help"],
+        &["subscription", "remove", "--help"],
+        &["queue", "peek", "--help"],
+    ] {
+        let out = tool(dir.path(), args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && stdout.contains("Usage"), "{args:?}");
+    }
+    let add =
+        String::from_utf8(tool(dir.path(), &["subscription", "add", "--help"]).stdout).unwrap();
+    assert!(
+        add.contains("--filter <FILE>") && add.contains("--scope"),
+        "{add}"
+    );
+}
+
+#[test]
 fn a_malformed_or_unsupported_filter_policy_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     for (file, policy) in [

@@ -1,5 +1,6 @@
 //! `rollcall`: run Rollcall on one machine, no AWS and no Docker. `serve` answers every webhook route with the
-//! pipeline the Lambdas use; `send` replays API Gateway event files; `queue` and `quarantine` read the queue.
+//! pipeline the Lambdas use; `send` replays API Gateway event files; `queue` and `quarantine` read the queue;
+//! `subscription` manages the SQLite queue's subscriptions.
 
 mod client;
 mod output;
@@ -8,6 +9,7 @@ mod replay;
 mod send;
 mod serve;
 mod smoke;
+mod subscription;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -35,6 +37,10 @@ enum Command {
     /// Work on the quarantine.
     #[command(subcommand)]
     Quarantine(QuarantineCommand),
+    /// Add, list and remove the SQLite queue's subscriptions: consumers that each get their own copy of the
+    /// messages their filter takes.
+    #[command(subcommand)]
+    Subscription(subscription::Command),
 }
 
 #[derive(Subcommand)]
@@ -45,8 +51,10 @@ enum QueueCommand {
         #[command(flatten)]
         queue: queues::QueueArgs,
         /// Drain the quarantine instead of the messages.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "subscription")]
         quarantine: bool,
+        #[command(flatten)]
+        subscription: SubscriptionArg,
         /// Take at most this many.
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
@@ -57,6 +65,8 @@ enum QueueCommand {
     Stats {
         #[command(flatten)]
         queue: queues::QueueArgs,
+        #[command(flatten)]
+        subscription: SubscriptionArg,
     },
     /// Print waiting message bodies as `drain` does, oldest first, and remove nothing. SQLite queue only; reads
     /// only: works on a read-only or full disk.
@@ -64,8 +74,10 @@ enum QueueCommand {
         #[command(flatten)]
         queue: queues::QueueArgs,
         /// Peek at the quarantine instead of the messages.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "subscription")]
         quarantine: bool,
+        #[command(flatten)]
+        subscription: SubscriptionArg,
         /// Print at most this many.
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
@@ -87,6 +99,15 @@ enum QuarantineCommand {
         #[command(flatten)]
         quiet: QuietArgs,
     },
+}
+
+/// Which subscription's messages a queue tool reads.
+#[derive(clap::Args)]
+struct SubscriptionArg {
+    /// Read this subscription's messages instead of `default`'s (SQLite queue only: on SQS each consumer has a
+    /// queue of its own, named by `--queue`).
+    #[arg(long, value_name = "NAME")]
+    subscription: Option<String>,
 }
 
 /// When a command that takes from SQS stops.
@@ -121,6 +142,10 @@ pub enum CliError {
     /// Anything else, said plainly.
     #[error("{0}")]
     Usage(String),
+    /// An argument's value is refused (a filter policy, a subscription name): exit status 2, as for the usage
+    /// errors the argument parser reports.
+    #[error("{0}")]
+    Invalid(String),
     /// Standard output's reader is gone (`… | head`): the command stops, and says nothing more.
     #[error("standard output was closed")]
     Closed,
@@ -131,6 +156,17 @@ impl CliError {
     pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
         let what = what.into();
         move |source| CliError::Io { what, source }
+    }
+}
+
+impl From<rollcall::queue::sqlite::SubscriptionError> for CliError {
+    fn from(e: rollcall::queue::sqlite::SubscriptionError) -> CliError {
+        use rollcall::queue::sqlite::SubscriptionError::{BadName, Policy, Queue};
+        match e {
+            Queue(e) => CliError::Queue(e),
+            e @ (BadName(_) | Policy(_)) => CliError::Invalid(e.to_string()),
+            e => CliError::Usage(e.to_string()),
+        }
     }
 }
 
@@ -161,25 +197,42 @@ fn main() -> ExitCode {
             Command::Queue(QueueCommand::Drain {
                 queue,
                 quarantine,
+                subscription,
                 limit,
                 quiet,
-            }) => queues::drain(queue, quarantine, limit, quiet.wait()).await,
-            Command::Queue(QueueCommand::Stats { queue }) => queues::stats(queue).await,
+            }) => {
+                let lane = queues::Read::new(quarantine, subscription.subscription);
+                queues::drain(queue, lane, limit, quiet.wait()).await
+            }
+            Command::Queue(QueueCommand::Stats {
+                queue,
+                subscription,
+            }) => queues::stats(queue, subscription.subscription).await,
             Command::Queue(QueueCommand::Peek {
                 queue,
                 quarantine,
+                subscription,
                 limit,
-            }) => queues::peek(queue, quarantine, limit),
+            }) => queues::peek(
+                queue,
+                queues::Read::new(quarantine, subscription.subscription),
+                limit,
+            ),
             Command::Quarantine(QuarantineCommand::Replay {
                 queue,
                 topic,
                 quiet,
             }) => replay::replay(queue, topic, quiet.wait()).await,
+            Command::Subscription(command) => subscription::run(command),
         }
     });
     match result {
         Ok(code) => code,
         Err(CliError::Closed) => ExitCode::SUCCESS,
+        Err(e @ CliError::Invalid(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

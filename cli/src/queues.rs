@@ -1,5 +1,5 @@
 //! Choosing a queue from the command line (an SQLite file or an SQS URL), and the commands that read it back:
-//! `queue drain`, `queue stats`, `queue peek`, `quarantine replay`.
+//! `queue drain`, `queue stats`, `queue peek` (each of one subscription's messages), `quarantine replay`.
 
 use crate::CliError;
 use crate::output::{Lines, note};
@@ -271,21 +271,75 @@ impl Quiet {
     }
 }
 
+/// What a reading tool reads: the quarantine, or the messages of one subscription (`default` unless named).
+pub enum Read {
+    /// The quarantined deliveries.
+    Quarantine,
+    /// The messages of the subscription named, or of `default`.
+    Messages(Option<String>),
+}
+
+impl Read {
+    /// The quarantine when `quarantine`, else the messages of `subscription`.
+    pub fn new(quarantine: bool, subscription: Option<String>) -> Read {
+        if quarantine {
+            Read::Quarantine
+        } else {
+            Read::Messages(subscription)
+        }
+    }
+
+    fn lane(&self) -> Lane {
+        match self {
+            Read::Quarantine => Lane::Quarantine,
+            Read::Messages(_) => Lane::Messages,
+        }
+    }
+
+    /// The subscription named, refused on SQS (each consumer has its own queue there).
+    fn subscription(&self, args: &QueueArgs) -> Result<Option<&str>, CliError> {
+        match self {
+            Read::Messages(Some(name)) if args.is_sqs() => Err(not_on_sqs(name)),
+            Read::Messages(name) => Ok(name.as_deref()),
+            Read::Quarantine => Ok(None),
+        }
+    }
+
+    /// What was read, for the closing note.
+    fn what(&self) -> String {
+        match self {
+            Read::Quarantine => "quarantined deliveries".to_owned(),
+            Read::Messages(None) => "messages".to_owned(),
+            Read::Messages(Some(name)) => format!("messages of subscription `{name}`"),
+        }
+    }
+}
+
+fn not_on_sqs(name: &str) -> CliError {
+    CliError::Usage(format!(
+        "--subscription {name}: subscriptions are the SQLite queue's; on SQS each consumer reads a queue of its \
+         own: pass its URL as --queue"
+    ))
+}
+
 /// `rollcall queue drain`: prints each message and deletes it once printed, until `limit` or until the queue
 /// has been quiet for `wait` (SQS).
 pub async fn drain(
     args: QueueArgs,
-    quarantine: bool,
+    read: Read,
     limit: Option<u64>,
     wait: Duration,
 ) -> Result<ExitCode, CliError> {
+    let subscription = read.subscription(&args)?;
     let mut quiet = Quiet::new(&args, wait);
-    let queue = AnyQueue::open_for_reading(&args, quiet.wait()).await?;
-    let lane = if quarantine {
-        Lane::Quarantine
-    } else {
-        Lane::Messages
+    let queue = match (
+        AnyQueue::open_for_reading(&args, quiet.wait()).await?,
+        subscription,
+    ) {
+        (AnyQueue::Sqlite(queue), Some(name)) => AnyQueue::Sqlite(queue.subscription(name).await?),
+        (queue, _) => queue,
     };
+    let lane = read.lane();
     let mut out = Lines::stdout();
     let mut drained = 0u64;
     loop {
@@ -315,19 +369,14 @@ pub async fn drain(
             drained += 1;
         }
     }
-    note(&format!(
-        "drained {drained} {}",
-        if quarantine {
-            "quarantined deliveries"
-        } else {
-            "messages"
-        }
-    ));
+    note(&format!("drained {drained} {}", read.what()));
     Ok(ExitCode::SUCCESS)
 }
 
-/// `rollcall queue stats`. The SQLite file is opened read-only.
-pub async fn stats(args: QueueArgs) -> Result<ExitCode, CliError> {
+/// `rollcall queue stats`, of `default`'s messages or `subscription`'s. The SQLite file is opened read-only.
+pub async fn stats(args: QueueArgs, subscription: Option<String>) -> Result<ExitCode, CliError> {
+    let read = Read::Messages(subscription);
+    let subscription = read.subscription(&args)?;
     let (messages, quarantine) = if args.is_sqs() {
         let queue = AnyQueue::open(&args, tool_limits()).await?;
         let messages = queue.count(Lane::Messages).await?;
@@ -337,22 +386,23 @@ pub async fn stats(args: QueueArgs) -> Result<ExitCode, CliError> {
         };
         (messages, quarantine)
     } else {
-        let queue = QueueReader::open(&PathBuf::from(&args.queue))?;
+        let queue = reader(&args, subscription)?;
         (
             queue.count(Lane::Messages)?,
             Some(queue.count(Lane::Quarantine)?),
         )
     };
-    println!(
-        "{}",
-        serde_json::json!({"messages": messages, "quarantine": quarantine})
-    );
+    let mut counts = serde_json::json!({"messages": messages, "quarantine": quarantine});
+    if let Some(name) = subscription {
+        counts["subscription"] = name.into();
+    }
+    println!("{counts}");
     Ok(ExitCode::SUCCESS)
 }
 
 /// `rollcall queue peek`: the SQLite file opened read-only. SQS has no look without a receive, and every receive
 /// counts toward the dead-letter queue's `maxReceiveCount`, so it is refused there.
-pub fn peek(args: QueueArgs, quarantine: bool, limit: Option<u64>) -> Result<ExitCode, CliError> {
+pub fn peek(args: QueueArgs, read: Read, limit: Option<u64>) -> Result<ExitCode, CliError> {
     if args.is_sqs() {
         return Err(CliError::Usage(
             "queue peek reads the SQLite queue only: on SQS every look is a receive, which counts toward the \
@@ -361,21 +411,21 @@ pub fn peek(args: QueueArgs, quarantine: bool, limit: Option<u64>) -> Result<Exi
                 .into(),
         ));
     }
-    let queue = QueueReader::open(&PathBuf::from(&args.queue))?;
-    let lane = if quarantine {
-        Lane::Quarantine
-    } else {
-        Lane::Messages
-    };
+    let queue = reader(&args, read.subscription(&args)?)?;
     let mut out = Lines::stdout();
-    let peeked = queue.peek(lane, limit, |body| out.line(body))?;
+    let peeked = queue.peek(read.lane(), limit, |body| out.line(body))?;
     note(&format!(
         "peeked at {peeked} {} (nothing removed)",
-        if quarantine {
-            "quarantined deliveries"
-        } else {
-            "messages"
-        }
+        read.what()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The queue file opened read-only, reading `subscription`'s messages (`default`'s when none is named).
+fn reader(args: &QueueArgs, subscription: Option<&str>) -> Result<QueueReader, CliError> {
+    let queue = QueueReader::open(&PathBuf::from(&args.queue))?;
+    Ok(match subscription {
+        Some(name) => queue.subscription(name)?,
+        None => queue,
+    })
 }

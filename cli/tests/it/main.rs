@@ -16,4 +16,5 @@ mod queue_tools;
 mod reliability;
 mod serve_limits;
 mod sqs_rules;
+mod subscriptions;
 mod wix_token_age;

@@ -5,13 +5,19 @@
 //! only after a `synchronous=FULL` commit. Concurrent requests share commits: one writer thread takes every job
 //! waiting and commits them together, so one fsync serves many deliveries. Checkpoints (copying the write-ahead log
 //! into the database file, and its fsync) run on a thread of their own, off the commit path.
+//!
+//! Messages are kept per subscription ([`subscriptions`]): a publish stores one row for each subscription whose
+//! filter policy takes the message, all in its commit. Reading tools read the `default` subscription unless
+//! given another ([`SqliteQueue::subscription`], [`QueueReader::subscription`]).
 
 mod file;
 mod reader;
+pub mod subscriptions;
 #[cfg(test)]
 mod tests;
 
 pub use reader::QueueReader;
+pub use subscriptions::{SubscriptionError, SubscriptionName, Subscriptions};
 
 use super::{Inbox, Lane, Published, Queue, QueueError, Received};
 use crate::message::Message;
@@ -21,6 +27,7 @@ use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use subscriptions::Fanout;
 use tokio::sync::{mpsc, oneshot};
 
 /// How long an id is remembered: providers retry for up to two days.
@@ -38,7 +45,8 @@ CREATE TABLE IF NOT EXISTS messages (
     message_type TEXT NOT NULL,
     group_id TEXT NOT NULL,
     enqueued_at INTEGER NOT NULL,
-    visible_at INTEGER NOT NULL DEFAULT 0
+    visible_at INTEGER NOT NULL DEFAULT 0,
+    subscription TEXT NOT NULL DEFAULT 'default'
 );
 CREATE TABLE IF NOT EXISTS quarantine (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -53,7 +61,26 @@ CREATE TABLE IF NOT EXISTS dedup (
     PRIMARY KEY (source, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS dedup_seen_at ON dedup (seen_at);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    name TEXT PRIMARY KEY,
+    filter_policy TEXT,
+    filter_scope TEXT NOT NULL DEFAULT 'MessageAttributes',
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO subscriptions (name, created_at) VALUES ('default', 0);
 ";
+
+/// The index each subscription reads its messages by; made once the `subscription` column exists (files made
+/// before subscriptions get it from [`MIGRATE_SUBSCRIPTIONS`]).
+const SUBSCRIPTION_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS messages_by_subscription ON messages (subscription, seq);";
+
+/// Files made before subscriptions held one list of messages: each waiting message belongs to `default`.
+const MIGRATE_SUBSCRIPTIONS: &str =
+    "ALTER TABLE messages ADD COLUMN subscription TEXT NOT NULL DEFAULT 'default';";
+
+/// The subscription that takes every message and that the reading tools use unless told otherwise.
+pub const DEFAULT_SUBSCRIPTION: &str = "default";
 
 /// Files of the first version keyed `dedup` on `id` alone. Their ids move under [`LEGACY_SOURCE`] (a source no
 /// message has: every source starts with `/`), where they count as seen from any source until they expire, so
@@ -76,10 +103,9 @@ const LEGACY_SOURCE: &str = "";
 
 enum Job {
     Publish {
-        source: String,
-        id: String,
+        /// What the subscriptions' filter policies match, and its source and id (the de-duplication key).
+        message: Box<Message>,
         body: String,
-        message_type: String,
         group_id: String,
         done: oneshot::Sender<Result<Published, QueueError>>,
     },
@@ -96,6 +122,8 @@ pub struct SqliteQueue {
     jobs: mpsc::Sender<Job>,
     reader: Arc<Mutex<Connection>>,
     path: PathBuf,
+    /// The subscription whose messages [`Inbox`] reads and removes.
+    subscription: SubscriptionName,
 }
 
 impl SqliteQueue {
@@ -129,12 +157,33 @@ impl SqliteQueue {
             jobs,
             reader: Arc::new(Mutex::new(reader)),
             path: path.to_owned(),
+            subscription: SubscriptionName::default_name(),
         })
     }
 
     /// The queue file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The same queue (its writer and reader shared), reading ([`Inbox`]) the messages of the subscription
+    /// `name` instead of `default`'s; the quarantine and publishing are the same for every subscription.
+    /// Refused when no such subscription exists.
+    pub async fn subscription(&self, name: &str) -> Result<SqliteQueue, SubscriptionError> {
+        let name = SubscriptionName::parse(name)?;
+        let wanted = name.clone();
+        if !self
+            .read(move |conn| subscriptions::exists(conn, &wanted))
+            .await?
+        {
+            return Err(SubscriptionError::Unknown(name.to_string()));
+        }
+        Ok(SqliteQueue {
+            jobs: self.jobs.clone(),
+            reader: Arc::clone(&self.reader),
+            path: self.path.clone(),
+            subscription: name,
+        })
     }
 
     async fn submit(
@@ -165,20 +214,12 @@ impl SqliteQueue {
 
 impl Queue for SqliteQueue {
     async fn publish(&self, message: &Message) -> Result<Published, QueueError> {
-        let (source, id, body) = (
-            message.source.clone(),
-            message.id.clone(),
-            message.to_body()?.into_string(),
-        );
-        let (message_type, group_id) = (
-            message.kind.message_type().to_owned(),
-            super::group_id(message),
-        );
+        let body = message.to_body()?.into_string();
+        let group_id = super::group_id(message);
+        let message = Box::new(message.clone());
         self.submit(|done| Job::Publish {
-            source,
-            id,
+            message,
             body,
-            message_type,
             group_id,
             done,
         })
@@ -199,17 +240,23 @@ impl Queue for SqliteQueue {
 
 impl Inbox for SqliteQueue {
     async fn receive(&self, lane: Lane, max: usize) -> Result<Vec<Received>, QueueError> {
-        let table = table(lane);
+        let (table, owned) = (table(lane), owned_by(lane, true, 4));
+        let subscription = self.subscription.clone();
         self.read(move |conn| {
             let now = now_ms();
             let mut statement = conn.prepare(&format!(
                 "UPDATE {table} SET visible_at = ?1 WHERE seq IN
-                   (SELECT seq FROM {table} WHERE visible_at <= ?2 ORDER BY seq LIMIT ?3)
+                   (SELECT seq FROM {table} WHERE {owned} AND visible_at <= ?2 ORDER BY seq LIMIT ?3)
                  RETURNING seq, body"
             ))?;
             let mut rows: Vec<(i64, String)> = statement
                 .query_map(
-                    params![now + LEASE.as_millis() as i64, now, max as i64],
+                    params![
+                        now + LEASE.as_millis() as i64,
+                        now,
+                        max as i64,
+                        subscription.as_str()
+                    ],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )?
                 .collect::<Result<_, _>>()?;
@@ -250,11 +297,14 @@ impl Inbox for SqliteQueue {
     }
 
     async fn count(&self, lane: Lane) -> Result<u64, QueueError> {
-        let table = table(lane);
+        let (table, owned) = (table(lane), owned_by(lane, true, 1));
+        let subscription = self.subscription.clone();
         self.read(move |conn| {
-            conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
-                r.get::<_, i64>(0)
-            })
+            conn.query_row(
+                &format!("SELECT COUNT(*) FROM {table} WHERE {owned}"),
+                [subscription.as_str()],
+                |r| r.get::<_, i64>(0),
+            )
         })
         .await
         .map(|n| n.max(0) as u64)
@@ -271,6 +321,18 @@ pub(super) fn table(lane: Lane) -> &'static str {
     match lane {
         Lane::Messages => "messages",
         Lane::Quarantine => "quarantine",
+    }
+}
+
+/// The SQL condition for the rows of `lane` a reader of one subscription sees, the subscription's name bound
+/// as parameter `?{param}`: its messages, or the whole quarantine, which every subscription shares (its
+/// condition takes the parameter too, so both lanes bind the same ones). A file made before subscriptions
+/// (`upgraded` false, read without writing) holds `default`'s messages only.
+pub(super) fn owned_by(lane: Lane, upgraded: bool, param: usize) -> String {
+    match (lane, upgraded) {
+        (Lane::Messages, true) => format!("subscription = ?{param}"),
+        (Lane::Messages, false) => format!("?{param} = '{DEFAULT_SUBSCRIPTION}'"),
+        (Lane::Quarantine, _) => format!("?{param} IS NOT NULL"),
     }
 }
 
@@ -316,12 +378,13 @@ fn write_loop(
     files: OpenedFiles,
 ) {
     let mut last_purge = 0;
+    let mut fanout = Fanout::default();
     // Set once the files are no longer the ones opened; never cleared: only a restart opens the queue again.
     let mut lost: Option<String> = None;
     while let Some(first) = jobs.blocking_recv() {
         #[cfg(feature = "fault-injection")]
-        if let Job::Publish { id, .. } = &first
-            && id == crate::fault::PANIC_IN_WRITER
+        if let Job::Publish { message, .. } = &first
+            && message.id == crate::fault::PANIC_IN_WRITER
         {
             panic!("fault injection: the SQLite writer thread panics");
         }
@@ -338,7 +401,7 @@ fn write_loop(
                 let now = now_ms();
                 let horizon = now - dedup_window.as_millis() as i64;
                 let purge = now - last_purge > 60_000;
-                let outcome = commit(&mut conn, &batch, now, horizon, purge);
+                let outcome = commit(&mut conn, &mut fanout, &batch, (now, horizon), purge);
                 if outcome.is_ok() {
                     if purge {
                         last_purge = now;
@@ -373,7 +436,8 @@ fn write_loop(
     }
 }
 
-/// Creates the tables, migrating the de-duplication table of a first-version file, in one transaction.
+/// Creates the tables, migrating the de-duplication table of a first-version file and the messages of a file
+/// made before subscriptions, in one transaction.
 fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let keyed_by_id_alone: bool = tx.query_row(
@@ -387,7 +451,34 @@ fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
         tracing::info!("SQLite queue: de-duplication is now scoped by source (table migrated)");
     }
     tx.execute_batch(SCHEMA)?;
+    if !has_subscriptions(&tx)? {
+        tx.execute_batch(MIGRATE_SUBSCRIPTIONS)?;
+        tracing::info!(
+            "SQLite queue: messages are now kept per subscription; those waiting belong to `default`"
+        );
+    }
+    tx.execute_batch(SUBSCRIPTION_INDEX)?;
     tx.commit()
+}
+
+/// Whether the file keeps messages per subscription (made or upgraded by this version).
+fn has_subscriptions(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('messages') WHERE name = 'subscription')",
+        [],
+        |row| row.get(0),
+    )
+}
+
+/// Why a commit failed.
+#[derive(Debug, thiserror::Error)]
+enum CommitError {
+    /// SQLite failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// The subscriptions could not be read.
+    #[error(transparent)]
+    Subscriptions(#[from] SubscriptionError),
 }
 
 /// Records a de-duplication key: true when it is new (or its earlier sighting has expired).
@@ -407,14 +498,17 @@ fn first_sighting(
     Ok(inserted == 1)
 }
 
+/// Commits `batch` in one transaction at `now`, remembering ids seen since `horizon`: each new message once
+/// for every subscription that takes it ([`Fanout`], read within the transaction).
 fn commit(
     conn: &mut Connection,
+    fanout: &mut Fanout,
     batch: &[Job],
-    now: i64,
-    horizon: i64,
+    (now, horizon): (i64, i64),
     purge: bool,
-) -> rusqlite::Result<Vec<Result<Published, QueueError>>> {
+) -> Result<Vec<Result<Published, QueueError>>, CommitError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    fanout.refresh(&tx)?;
     if purge {
         tx.execute("DELETE FROM dedup WHERE seen_at < ?1", [horizon])?;
     }
@@ -422,19 +516,27 @@ fn commit(
     for job in batch {
         let fresh = match job {
             Job::Publish {
-                source,
-                id,
+                message,
                 body,
-                message_type,
                 group_id,
                 ..
             } => {
-                let fresh = first_sighting(&tx, (source, id), now, horizon)?;
+                let fresh = first_sighting(&tx, (&message.source, &message.id), now, horizon)?;
                 if fresh {
-                    tx.execute(
-                        "INSERT INTO messages (id, body, message_type, group_id, enqueued_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![id, body, message_type, group_id, now],
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO messages (id, body, message_type, group_id, enqueued_at, subscription)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     )?;
+                    for subscription in fanout.targets(message) {
+                        insert.execute(params![
+                            message.id,
+                            body,
+                            message.kind.message_type(),
+                            group_id,
+                            now,
+                            subscription
+                        ])?;
+                    }
                 }
                 fresh
             }

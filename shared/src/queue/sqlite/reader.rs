@@ -1,6 +1,7 @@
 //! Reading a queue file without writing to it: `rollcall queue stats` and `queue peek`.
 
-use super::table;
+use super::subscriptions::{self, SubscriptionError, SubscriptionName};
+use super::{has_subscriptions, owned_by, table};
 use crate::queue::{Lane, QueueError};
 use rusqlite::{Connection, OpenFlags, params};
 use std::path::Path;
@@ -10,6 +11,10 @@ use std::time::Duration;
 /// no lease taken), so it works on a read-only file or folder, on a full disk, and beside a running server.
 pub struct QueueReader {
     conn: Connection,
+    /// Whether the file keeps messages per subscription (a file made before them is read as it is).
+    upgraded: bool,
+    /// The subscription whose messages are read.
+    subscription: SubscriptionName,
 }
 
 impl QueueReader {
@@ -22,8 +27,18 @@ impl QueueReader {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        match Connection::open_with_flags(path, flags).and_then(readable) {
-            Ok(conn) => Ok(QueueReader { conn }),
+        let reader = |conn: Connection| {
+            Ok(QueueReader {
+                upgraded: has_subscriptions(&conn)?,
+                conn,
+                subscription: SubscriptionName::default_name(),
+            })
+        };
+        match Connection::open_with_flags(path, flags)
+            .and_then(readable)
+            .and_then(reader)
+        {
+            Ok(reader) => Ok(reader),
             // To read a WAL-mode file SQLite creates its log and the log's index when they are missing, which a
             // read-only folder or a full disk refuses. A missing or empty log holds nothing: the file alone is the
             // whole queue, and `immutable` reads just the file.
@@ -31,19 +46,41 @@ impl QueueReader {
                 let uri = immutable_uri(path).map_err(|e| unavailable("cannot read", &e))?;
                 Connection::open_with_flags(uri, flags)
                     .and_then(readable)
-                    .map(|conn| QueueReader { conn })
+                    .and_then(reader)
                     .map_err(|e| unavailable("cannot read", &e))
             }
             Err(e) => Err(unavailable("cannot read", &e)),
         }
     }
 
+    /// The same file, reading the messages of the subscription `name` instead of `default`'s (the quarantine is
+    /// the same for every subscription). Refused when no such subscription exists.
+    pub fn subscription(self, name: &str) -> Result<QueueReader, SubscriptionError> {
+        let name = SubscriptionName::parse(name)?;
+        let exists = if self.upgraded {
+            subscriptions::exists(&self.conn, &name)
+                .map_err(|e| QueueError::Unavailable(e.to_string()))?
+        } else {
+            name == SubscriptionName::default_name()
+        };
+        if !exists {
+            return Err(SubscriptionError::Unknown(name.to_string()));
+        }
+        Ok(QueueReader {
+            subscription: name,
+            ..self
+        })
+    }
+
     /// How many messages wait in `lane` (leased ones included).
     pub fn count(&self, lane: Lane) -> Result<u64, QueueError> {
+        let owned = owned_by(lane, self.upgraded, 1);
         self.conn
-            .query_row(&format!("SELECT COUNT(*) FROM {}", table(lane)), [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(
+                &format!("SELECT COUNT(*) FROM {} WHERE {owned}", table(lane)),
+                [self.subscription.as_str()],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n.max(0) as u64)
             .map_err(|e| QueueError::Unavailable(e.to_string()))
     }
@@ -83,13 +120,16 @@ impl QueueReader {
         let mut statement = self
             .conn
             .prepare(&format!(
-                "SELECT seq, body FROM {} WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-                table(lane)
+                "SELECT seq, body FROM {} WHERE seq > ?1 AND {} ORDER BY seq LIMIT ?2",
+                table(lane),
+                owned_by(lane, self.upgraded, 3)
             ))
             .map_err(failed)?;
         let count = i64::try_from(count).unwrap_or(i64::MAX);
         let rows = statement
-            .query_map(params![after, count], |row| Ok((row.get(0)?, row.get(1)?)))
+            .query_map(params![after, count, self.subscription.as_str()], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
             .map_err(failed)?;
         rows.collect::<Result<_, _>>().map_err(failed)
     }

@@ -29,6 +29,10 @@ async fn commits_reach_the_database_file_through_the_checkpointer() {
 }
 
 fn message(source: &str, id: &str) -> Message {
+    message_of(crate::Kind::OmerloParticipantCreated, source, id)
+}
+
+fn message_of(kind: crate::Kind, source: &str, id: &str) -> Message {
     let change = crate::message::Change {
         id: id.into(),
         source: source.into(),
@@ -43,11 +47,7 @@ fn message(source: &str, id: &str) -> Message {
         anonymize_request: None,
         original: serde_json::value::RawValue::from_string("{}".into()).unwrap(),
     };
-    Message::build(
-        crate::Kind::OmerloParticipantCreated,
-        change,
-        crate::message::UtcTime::now(),
-    )
+    Message::build(kind, change, crate::message::UtcTime::now())
 }
 
 /// The schema of the first version, which de-duplicated on `id` alone.
@@ -193,4 +193,319 @@ async fn the_reader_sees_what_is_still_in_the_log() {
     );
     assert!(QueueReader::open(&dir.path().join("missing.db")).is_err());
     assert!(!dir.path().join("missing.db").exists(), "nothing created");
+}
+
+/// The schema before subscriptions: one list of messages.
+const BEFORE_SUBSCRIPTIONS_SCHEMA: &str = "
+    CREATE TABLE messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, body TEXT NOT NULL,
+        message_type TEXT NOT NULL, group_id TEXT NOT NULL, enqueued_at INTEGER NOT NULL,
+        visible_at INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE quarantine (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL,
+        enqueued_at INTEGER NOT NULL, visible_at INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE dedup (source TEXT NOT NULL, id TEXT NOT NULL, seen_at INTEGER NOT NULL,
+        PRIMARY KEY (source, id)) WITHOUT ROWID;
+    CREATE INDEX dedup_seen_at ON dedup (seen_at);
+    PRAGMA journal_mode = WAL;
+";
+
+fn name(text: &str) -> SubscriptionName {
+    SubscriptionName::parse(text).unwrap()
+}
+
+/// The message bodies waiting for `subscription`, oldest first, read without taking them.
+fn waiting(path: &Path, subscription: &str) -> Vec<String> {
+    let reader = QueueReader::open(path)
+        .unwrap()
+        .subscription(subscription)
+        .unwrap();
+    let mut bodies = Vec::new();
+    reader
+        .peek(Lane::Messages, None, |body| {
+            bodies.push(Message::from_body(body).unwrap().id);
+            Ok::<_, QueueError>(())
+        })
+        .unwrap();
+    bodies
+}
+
+#[tokio::test]
+async fn the_default_subscription_takes_every_message_and_cannot_be_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+    queue.publish(&message("/a", "1")).await.unwrap();
+    let mut subscriptions = Subscriptions::open(&path).unwrap();
+    let listed = subscriptions.list().unwrap();
+    assert_eq!(
+        listed,
+        vec![subscriptions::SubscriptionInfo {
+            name: "default".into(),
+            filter_policy: None,
+            scope: crate::filter::Scope::Attributes,
+            waiting: 1,
+        }]
+    );
+    let refused = subscriptions.remove(&name("default"), true);
+    assert_eq!(refused, Err(SubscriptionError::Permanent));
+    assert!(
+        refused
+            .unwrap_err()
+            .to_string()
+            .contains("cannot be removed")
+    );
+    // Reading `default` by name is reading the queue as before.
+    let queue = queue.subscription("default").await.unwrap();
+    assert_eq!(queue.count(Lane::Messages).await.unwrap(), 1);
+    assert_eq!(waiting(&path, "default"), ["1"]);
+}
+
+#[tokio::test]
+async fn a_file_from_before_subscriptions_keeps_its_messages_in_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let old = Connection::open(&path).unwrap();
+    old.execute_batch(BEFORE_SUBSCRIPTIONS_SCHEMA).unwrap();
+    for id in ["1", "2"] {
+        let body = message("/a", id).to_body().unwrap().into_string();
+        old.execute(
+            "INSERT INTO messages (id, body, message_type, group_id, enqueued_at) VALUES (?1, ?2, 't', 'g', 1)",
+            params![id, body],
+        )
+        .unwrap();
+        old.execute(
+            "INSERT INTO dedup (source, id, seen_at) VALUES ('/a', ?1, ?2)",
+            params![id, now_ms()],
+        )
+        .unwrap();
+    }
+    drop(old);
+
+    // Read as it is, before any upgrade: its messages are `default`'s, and no other subscription exists.
+    assert_eq!(waiting(&path, "default"), ["1", "2"]);
+    let reader = QueueReader::open(&path).unwrap();
+    assert_eq!(reader.count(Lane::Messages).unwrap(), 2);
+    assert_eq!(
+        reader.subscription("crm").err(),
+        Some(SubscriptionError::Unknown("crm".into()))
+    );
+
+    let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+    assert_eq!(queue.count(Lane::Messages).await.unwrap(), 2);
+    let received = queue.receive(Lane::Messages, 10).await.unwrap();
+    let ids: Vec<_> = received
+        .iter()
+        .map(|r| Message::from_body(&r.body).unwrap().id)
+        .collect();
+    assert_eq!(ids, ["1", "2"]);
+    let names: Vec<_> = Subscriptions::open(&path)
+        .unwrap()
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.waiting))
+        .collect();
+    assert_eq!(names, [("default".to_owned(), 2)]);
+    // Its de-duplication keys still hold.
+    let retry = queue.publish(&message("/a", "1")).await.unwrap();
+    assert_eq!(retry, Published::Duplicate);
+    drop(queue);
+    // Opening the upgraded file again changes nothing.
+    let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+    assert_eq!(queue.count(Lane::Messages).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn subscriptions_are_added_listed_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let mut subscriptions = Subscriptions::open(&path).unwrap();
+    subscriptions.add(&name("crm"), None).unwrap();
+    subscriptions.add(&name("Mail_tool-2"), None).unwrap();
+    assert_eq!(
+        subscriptions.add(&name("crm"), None),
+        Err(SubscriptionError::Exists("crm".into()))
+    );
+    let names = |s: &Subscriptions| -> Vec<String> {
+        s.list().unwrap().into_iter().map(|s| s.name).collect()
+    };
+    assert_eq!(names(&subscriptions), ["Mail_tool-2", "crm", "default"]);
+
+    let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+    queue.publish(&message("/a", "1")).await.unwrap();
+    let refused = subscriptions.remove(&name("crm"), false).unwrap_err();
+    assert_eq!(
+        refused,
+        SubscriptionError::MessagesWaiting {
+            name: "crm".into(),
+            waiting: 1
+        }
+    );
+    assert!(refused.to_string().contains("--discard"), "{refused}");
+    assert_eq!(names(&subscriptions), ["Mail_tool-2", "crm", "default"]);
+    assert_eq!(subscriptions.remove(&name("crm"), true), Ok(1));
+    assert_eq!(subscriptions.remove(&name("Mail_tool-2"), true), Ok(1));
+    assert_eq!(names(&subscriptions), ["default"]);
+    assert_eq!(
+        subscriptions.remove(&name("crm"), true),
+        Err(SubscriptionError::Unknown("crm".into()))
+    );
+    assert_eq!(waiting(&path, "default"), ["1"], "default keeps its own");
+    assert!(matches!(
+        queue.subscription("crm").await,
+        Err(SubscriptionError::Unknown(n)) if n == "crm"
+    ));
+}
+
+#[test]
+fn subscription_names_are_what_an_sqs_queue_name_allows() {
+    for good in ["a", "crm", "Mail_tool-2", &"x".repeat(80)] {
+        assert!(SubscriptionName::parse(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "",
+        "with space",
+        "dot.ted",
+        "slash/",
+        "é",
+        "quote'",
+        &"x".repeat(81),
+    ] {
+        let refused = SubscriptionName::parse(bad).unwrap_err();
+        assert_eq!(refused, SubscriptionError::BadName(bad.into()));
+        assert!(refused.to_string().contains("letters, digits"), "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn a_publish_is_stored_for_every_subscription_in_one_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let mut subscriptions = Subscriptions::open(&path).unwrap();
+    subscriptions.add(&name("crm"), None).unwrap();
+    subscriptions.add(&name("mail"), None).unwrap();
+    let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+    assert_eq!(
+        queue.publish(&message("/a", "1")).await.unwrap(),
+        Published::Stored
+    );
+    // A duplicate is stored for none.
+    assert_eq!(
+        queue.publish(&message("/a", "1")).await.unwrap(),
+        Published::Duplicate
+    );
+    for subscription in ["default", "crm", "mail"] {
+        assert_eq!(waiting(&path, subscription), ["1"], "{subscription}");
+    }
+    // Each subscription's copy is its own: taking it from one leaves the others'.
+    let crm = queue.subscription("crm").await.unwrap();
+    let taken = crm.receive(Lane::Messages, 10).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    crm.delete(Lane::Messages, &taken[0].handle).await.unwrap();
+    assert_eq!(crm.count(Lane::Messages).await.unwrap(), 0);
+    assert_eq!(waiting(&path, "default"), ["1"]);
+    assert_eq!(waiting(&path, "mail"), ["1"]);
+
+    // One commit: when storing one subscription's copy fails, no subscription gets the message, and it is not
+    // remembered as seen (its retry is stored).
+    let sabotage = Connection::open(&path).unwrap();
+    sabotage
+        .execute_batch(
+            "CREATE TRIGGER refuse_mail BEFORE INSERT ON messages WHEN NEW.subscription = 'mail'
+             BEGIN SELECT RAISE(ABORT, 'mail refused'); END;",
+        )
+        .unwrap();
+    let failed = queue.publish(&message("/a", "2")).await;
+    assert!(
+        matches!(&failed, Err(QueueError::Unavailable(why)) if why.contains("mail refused")),
+        "{failed:?}"
+    );
+    for subscription in ["default", "crm", "mail"] {
+        assert!(
+            !waiting(&path, subscription).contains(&"2".to_owned()),
+            "{subscription}"
+        );
+    }
+    sabotage.execute_batch("DROP TRIGGER refuse_mail").unwrap();
+    assert_eq!(
+        queue.publish(&message("/a", "2")).await.unwrap(),
+        Published::Stored
+    );
+    assert_eq!(waiting(&path, "mail"), ["1", "2"]);
+}
+
+#[tokio::test]
+async fn a_subscription_gets_only_what_is_published_while_it_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+    queue.publish(&message("/a", "before")).await.unwrap();
+    // Added beside the open queue, through another connection: the writer sees it at its next commit.
+    let mut subscriptions = Subscriptions::open(&path).unwrap();
+    subscriptions.add(&name("crm"), None).unwrap();
+    queue.publish(&message("/a", "during")).await.unwrap();
+    assert_eq!(waiting(&path, "crm"), ["during"]);
+    assert_eq!(subscriptions.remove(&name("crm"), true), Ok(1));
+    queue.publish(&message("/a", "after")).await.unwrap();
+    subscriptions.add(&name("crm"), None).unwrap();
+    assert!(
+        waiting(&path, "crm").is_empty(),
+        "removed, then added again"
+    );
+    assert_eq!(waiting(&path, "default"), ["before", "during", "after"]);
+}
+
+#[tokio::test]
+async fn a_stored_policy_that_no_longer_reads_fails_the_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+    // As if written by a version whose filter engine accepted what this one refuses: never matched as "all".
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO subscriptions (name, filter_policy, created_at)
+             VALUES ('lan', '{\"source\":[{\"cidr\":\"10.0.0.0/24\"}]}', 1)",
+            [],
+        )
+        .unwrap();
+    let failed = queue.publish(&message("/a", "1")).await;
+    assert!(
+        matches!(&failed, Err(QueueError::Unavailable(why)) if why.contains("`lan`")),
+        "{failed:?}"
+    );
+    assert_eq!(queue.count(Lane::Messages).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_filtered_subscription_gets_only_what_its_policy_matches() {
+    use crate::filter::{FilterPolicy, Scope};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let mut subscriptions = Subscriptions::open(&path).unwrap();
+    let wix =
+        FilterPolicy::parse(r#"{"type":[{"prefix":"com.wix."}]}"#, Scope::Attributes).unwrap();
+    subscriptions.add(&name("wix"), Some(&wix)).unwrap();
+    let going = FilterPolicy::parse(r#"{"source":[{"prefix":"/omerlo/"}]}"#, Scope::Body).unwrap();
+    subscriptions.add(&name("omerlo"), Some(&going)).unwrap();
+    let listed = subscriptions.list().unwrap();
+    assert_eq!(
+        listed[2].filter_policy.as_deref(),
+        Some(r#"{"type":[{"prefix":"com.wix."}]}"#),
+        "stored as given"
+    );
+    assert_eq!(listed[1].scope, Scope::Body);
+    let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+    let wix_message = message_of(
+        crate::Kind::WixParticipationCreated,
+        "/wix/instances/i",
+        "w",
+    );
+    queue.publish(&wix_message).await.unwrap();
+    queue
+        .publish(&message("/omerlo/workspaces/1", "o"))
+        .await
+        .unwrap();
+    assert_eq!(waiting(&path, "default"), ["w", "o"]);
+    assert_eq!(waiting(&path, "wix"), ["w"]);
+    assert_eq!(waiting(&path, "omerlo"), ["o"]);
 }

@@ -8,7 +8,8 @@
 //!   moto, or with `--stub-queue` a stand-in in this process that answers at once).
 //! - `memory`: peak RSS (`VmHWM`) after N invocations, against `hello`.
 //! - `sizes`: binary and zipped `bootstrap` sizes.
-//! - `serve`: `rollcall serve` (SQLite queue) against `floor` (bare axum) under the same closed-loop load.
+//! - `serve`: `rollcall serve` (SQLite queue) against `floor` (bare axum) under the same closed-loop load, and
+//!   with four subscriptions (three filtered) against one.
 //! - `criterion`: the pipeline benchmarks' medians as ratios.
 //! - `instructions`: the same per-delivery work counted in instructions under callgrind (`ingest-loop`).
 //! - `profile`: one row of `scripts/bench-profiles` (sizes and instruction counts) for the build in `--dir`.
@@ -59,7 +60,7 @@ enum Command {
         #[arg(long = "also")]
         also: Vec<String>,
     },
-    /// `rollcall serve` against the bare axum floor.
+    /// `rollcall serve` against the bare axum floor, and with four subscriptions (three filtered) against one.
     Serve {
         /// Connections, one request in flight each.
         #[arg(long, default_value_t = 64)]

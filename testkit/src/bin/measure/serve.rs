@@ -1,4 +1,5 @@
-//! `measure serve`: `rollcall serve` (SQLite queue) against `floor` (bare axum) under the same closed-loop load.
+//! `measure serve`: `rollcall serve` (SQLite queue) against `floor` (bare axum) under the same closed-loop load,
+//! and `rollcall serve` again with four subscriptions ([`SUBSCRIPTIONS`]: three filtered) beside the one.
 
 use crate::Result;
 use rollcall::Kind;
@@ -106,6 +107,77 @@ fn report_row(name: &str, report: &load::Report) -> String {
     )
 }
 
+/// The subscriptions the second `rollcall serve` run adds beside `default`: (name, filter policy, scope), two
+/// of attribute scope and one of body scope, as a stack with a CRM, a mailing tool and analytics might have.
+const SUBSCRIPTIONS: [(&str, &str, &str); 3] = [
+    ("wix", r#"{"type": [{"prefix": "com.wix."}]}"#, "attributes"),
+    (
+        "not-omerlo",
+        r#"{"source": [{"anything-but": {"prefix": "/omerlo/"}}]}"#,
+        "attributes",
+    ),
+    (
+        "going",
+        r#"{"data": {"participation": {"status": ["going"]}}}"#,
+        "body",
+    ),
+];
+
+/// One `rollcall serve` run on a fresh queue file with `subscriptions` added beside `default`: the warm-up's and
+/// the measured load's reports, and how many messages `default` holds after.
+async fn serve_run(
+    rollcall: &Path,
+    subscriptions: &[(&str, &str, &str)],
+    warming: Arc<Vec<Prepared>>,
+    measured: Arc<Vec<Prepared>>,
+    plan: impl Fn(bool) -> Plan,
+) -> Result<(load::Report, load::Report, u64)> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let queue = temp.path().join("queue.db");
+    for (name, policy, scope) in subscriptions {
+        let file = temp.path().join(format!("{name}.json"));
+        std::fs::write(&file, policy).map_err(|e| e.to_string())?;
+        let added = std::process::Command::new(rollcall)
+            .args(["subscription", "add", name, "--scope", scope, "--filter"])
+            .arg(&file)
+            .arg("--queue")
+            .arg(&queue)
+            .output()
+            .map_err(|e| format!("rollcall subscription add: {e}"))?;
+        if !added.status.success() {
+            return Err(format!(
+                "rollcall subscription add {name}: {}",
+                String::from_utf8_lossy(&added.stderr).trim()
+            ));
+        }
+    }
+    let addr = free_port()?;
+    let mut env = deliveries::secret_env();
+    env.push(("ROLLCALL_LOG", "info".into()));
+    let server = Server::start(
+        rollcall,
+        &[
+            "serve".into(),
+            "--addr".into(),
+            addr.to_string(),
+            "--queue".into(),
+            queue.display().to_string(),
+        ],
+        &env,
+    )?;
+    wait_listening(addr).await?;
+    let warm = load::run(addr, warming, plan(true)).await;
+    let report = load::run(addr, measured, plan(false)).await;
+    server.stop().await;
+    let stats = std::process::Command::new(rollcall)
+        .args(["queue", "stats", "--queue"])
+        .arg(&queue)
+        .output()
+        .map_err(|e| format!("rollcall queue stats: {e}"))?;
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap_or_default();
+    Ok((warm, report, stats["messages"].as_u64().unwrap_or(0)))
+}
+
 /// Prints `rollcall serve` against the floor under the same load, and checks that every answered delivery was
 /// stored.
 pub(crate) async fn run(
@@ -138,36 +210,22 @@ pub(crate) async fn run(
     let floor_report = load::run(addr, Arc::clone(&measured), plan(seconds, true)).await;
     floor.stop().await;
 
-    // rollcall serve with the embedded SQLite queue, every delivery distinct so each is stored.
-    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let queue = temp.path().join("queue.db");
-    let addr = free_port()?;
+    // rollcall serve with the embedded SQLite queue, every delivery distinct so each is stored: with its one
+    // subscription, then with four on a fresh file (the same deliveries, so the same work but the fan-out).
     let rollcall = binary_path_in(dir, "rollcall");
-    let mut env = deliveries::secret_env();
-    env.push(("ROLLCALL_LOG", "info".into()));
-    let server = Server::start(
+    let serve_plan = |warming: bool| plan(if warming { warmup } else { seconds }, false);
+    let (warm, serve_report, stored) = serve_run(
         &rollcall,
-        &[
-            "serve".into(),
-            "--addr".into(),
-            addr.to_string(),
-            "--queue".into(),
-            queue.display().to_string(),
-        ],
-        &env,
-    )?;
-    wait_listening(addr).await?;
-    let warm = load::run(addr, Arc::clone(&warming), plan(warmup, false)).await;
-    let serve_report = load::run(addr, Arc::clone(&measured), plan(seconds, false)).await;
-    server.stop().await;
-    let stats = std::process::Command::new(&rollcall)
-        .args(["queue", "stats", "--queue"])
-        .arg(&queue)
-        .output()
-        .map_err(|e| format!("rollcall queue stats: {e}"))?;
-    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap_or_default();
-    let stored = stats["messages"].as_u64().unwrap_or(0);
+        &[],
+        Arc::clone(&warming),
+        Arc::clone(&measured),
+        serve_plan,
+    )
+    .await?;
     let answered = warm.ok + serve_report.ok;
+    let (warm4, serve4, stored4) =
+        serve_run(&rollcall, &SUBSCRIPTIONS, warming, measured, serve_plan).await?;
+    let answered4 = warm4.ok + serve4.ok;
 
     println!(
         "### `rollcall serve` (SQLite queue) vs the HTTP floor: {concurrency} connections, {seconds} s after {warmup} s warm-up\n"
@@ -176,6 +234,10 @@ pub(crate) async fn run(
     println!("| --- | --: | --: | --: | --: | --: | --: |");
     println!("{}", report_row("floor (bare axum, 200)", &floor_report));
     println!("{}", report_row("rollcall serve", &serve_report));
+    println!(
+        "{}",
+        report_row("rollcall serve, 4 subscriptions (3 filtered)", &serve4)
+    );
     let throughput_ratio = serve_report.throughput() / floor_report.throughput();
     let p99 = serve_report.percentile_ms(99.0);
     println!(
@@ -199,12 +261,37 @@ pub(crate) async fn run(
             " (MISMATCH)"
         }
     );
-    if serve_report.exhausted {
+    let ratio4 = serve4.throughput() / serve_report.throughput();
+    let p99_4 = serve4.percentile_ms(99.0);
+    println!(
+        "4 subscriptions (filters: {}) against 1: throughput **{ratio4:.2}×**, p99 {p99_4:.2} ms. Goal ≥ 0.8× with \
+         p99 < 20 ms: **{}**. Durability check: {answered4} answered 2xx, {stored4} messages for `default`{}.",
+        SUBSCRIPTIONS
+            .iter()
+            .map(|(_, policy, scope)| format!("`{policy}` ({scope})"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if ratio4 >= 0.8 && p99_4 < 20.0 {
+            "met"
+        } else {
+            "missed"
+        },
+        if stored4 == answered4 {
+            " (every one stored)"
+        } else {
+            " (MISMATCH)"
+        }
+    );
+    if serve_report.exhausted || serve4.exhausted {
         println!(
             "The {count} prepared deliveries ran out before {seconds} s: throughput is over the time they took."
         );
     }
-    if let Some(error) = &serve_report.sample_error {
+    if let Some(error) = serve_report
+        .sample_error
+        .as_ref()
+        .or(serve4.sample_error.as_ref())
+    {
         println!("A non-2xx answer: `{error}`");
     }
     println!();

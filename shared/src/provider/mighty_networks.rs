@@ -3,12 +3,11 @@
 //! <key>`. The schema drifts between versions of the docs (ids as strings or numbers, renamed fields): only the
 //! ids are required, everything else is optional and kept in `original`.
 
-use super::body::original;
-use super::{Unparsable, misfit, not_sent, single_header};
+use super::common::body::original;
+use super::common::{AuthError, Unparsable, misfit, not_sent, single_header};
 use crate::config::ApiKeys;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status, full_name};
-use crate::provider::AuthError;
 use http::HeaderMap;
 
 pub use rollcall_contract::provider::mighty_networks::*;

@@ -2,15 +2,14 @@
 //! Delivered as JSON `{"event_name": …, "data": {…}}` with the configured key in `x-api-key`. The envelope has no
 //! event id, so the message id is a UUIDv5 over the kind and the canonical JSON of the body.
 
-use super::body::original;
-use super::canonical::{is_canonical, write_canonical};
-use super::{Unparsable, known_wire_name, misfit, not_sent, single_header};
+use super::common::body::original;
+use super::common::canonical::{is_canonical, write_canonical};
+use super::common::{AuthError, Unparsable, known_wire_name, misfit, not_sent, single_header};
 use crate::config::ApiKeys;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{
     Change, EventView, ParticipationView, PersonView, Status, full_name, uuid_v5,
 };
-use crate::provider::AuthError;
 use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;

@@ -4,7 +4,7 @@
 use super::{check_kind, counter};
 use crate::kind::{Action, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
-use crate::provider::{Unparsable, misfit};
+use crate::provider::common::{Unparsable, misfit};
 use serde_json::value::RawValue;
 
 pub use rollcall_contract::provider::wix::calendar::*;

@@ -9,7 +9,7 @@ use crate::kind::{Action, Kind};
 use crate::message::{
     Change, EventStatus, EventView, ParticipationView, PersonView, Status, full_name, rfc3339_utc,
 };
-use crate::provider::Unparsable;
+use crate::provider::common::Unparsable;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 

@@ -9,13 +9,13 @@
 pub mod calendar;
 pub mod events;
 
-use super::body::check_depth;
-use super::canonical::{Members, compact};
-use super::lenient::Id;
-use super::{AuthError, Unparsable, known_wire_name, problem};
+use super::common::body::check_depth;
+use super::common::canonical::{Members, compact};
+use super::common::{AuthError, Unparsable, known_wire_name, problem};
 use crate::config::WixAuth;
 use crate::kind::Kind;
 use jsonwebtoken::Algorithm;
+use rollcall_contract::provider::lenient::Id;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 

@@ -4,7 +4,7 @@
 //! ids are required, everything else is optional and kept in `original`.
 
 use super::common::body::original;
-use super::common::{AuthError, Unparsable, misfit, not_sent, single_header};
+use super::common::{AuthError, Unparsable, not_sent, single_header, typed};
 use crate::config::ApiKeys;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status, full_name};
@@ -37,17 +37,10 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
             return Err(not_sent(kind));
         }
     };
-    let explain = |e: serde_json::Error| {
-        misrouted(kind, sort, original.get()).unwrap_or_else(|| {
-            misfit(
-                &format!("not a {} delivery", kind.wire_name()),
-                original.get(),
-                &e,
-            )
-        })
-    };
+    let explain = |misfit: Unparsable| misrouted(kind, sort, original.get()).unwrap_or(misfit);
+    let what = format!("not a {} delivery", kind.wire_name());
     if sort == Sort::Event {
-        let delivery: Delivery<Event> = serde_json::from_str(original.get()).map_err(explain)?;
+        let delivery: Delivery<Event> = typed(&what, original.get()).map_err(explain)?;
         let event = &delivery.payload;
         if event.is_rsvp() {
             return Err(wrong_route(kind, Sort::Rsvp));
@@ -74,7 +67,7 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         });
     }
 
-    let delivery: Delivery<Rsvp> = serde_json::from_str(original.get()).map_err(explain)?;
+    let delivery: Delivery<Rsvp> = typed(&what, original.get()).map_err(explain)?;
     let rsvp = &delivery.payload;
     let status = match kind.action() {
         Action::Removed | Action::Deleted | Action::Canceled => Some(Status::Cancelled),

@@ -4,7 +4,7 @@
 
 use super::common::body::original;
 use super::common::canonical::{is_canonical, write_canonical};
-use super::common::{AuthError, Unparsable, known_wire_name, misfit, not_sent, single_header};
+use super::common::{AuthError, Unparsable, known_wire_name, not_sent, single_header, typed};
 use crate::config::ApiKeys;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{
@@ -48,7 +48,7 @@ fn invitation_change(
     original: Box<RawValue>,
 ) -> Result<Change, Unparsable> {
     let text = original.get();
-    let delivery: Delivery<InvitationData> = typed(kind, text)?;
+    let delivery: Delivery<InvitationData> = delivery(kind, text)?;
     let InvitationData { event, invitation } = delivery.data;
     Ok(Change {
         id,
@@ -80,7 +80,7 @@ fn participant_change(
     original: Box<RawValue>,
 ) -> Result<Change, Unparsable> {
     let text = original.get();
-    let delivery: Delivery<ParticipantData> = typed(kind, text)?;
+    let delivery: Delivery<ParticipantData> = delivery(kind, text)?;
     let ParticipantData {
         event,
         participant,
@@ -114,41 +114,41 @@ fn participant_change(
     })
 }
 
-/// The delivery of `kind` in the compacted body `text`. A body that is not one, such as a delivery of another
-/// kind sent to this kind's route, is read again as JSON to say why.
-fn typed<D: serde::de::DeserializeOwned>(
-    kind: Kind,
-    text: &str,
-) -> Result<Delivery<D>, Unparsable> {
+/// The delivery of `kind` in the compacted body `text`. A body that is not one is explained: a delivery of another
+/// kind sent to this kind's route by its `event_name`, any other by the path at fault.
+fn delivery<'a, D: Deserialize<'a>>(kind: Kind, text: &'a str) -> Result<Delivery<D>, Unparsable> {
+    let read = typed::<Delivery<D>>(&format!("not a {} delivery", kind.wire_name()), text);
+    match read {
+        Ok(delivery) if delivery.event_name == kind.wire_name() => Ok(delivery),
+        Ok(_) => Err(misrouted(kind, text).unwrap_or_else(|| Unparsable::new("no event_name"))),
+        Err(misfit) => Err(misrouted(kind, text).unwrap_or(misfit)),
+    }
+}
+
+/// Why `text` does not belong on `kind`'s route, read from its `event_name` alone: none, or another kind's;
+/// `None` when it names `kind`.
+fn misrouted(kind: Kind, text: &str) -> Option<Unparsable> {
     /// The one member read to tell a delivery of another kind.
     #[derive(Deserialize)]
     struct Name {
         #[serde(default)]
         event_name: Option<serde_json::Value>,
     }
-    let wrong = |e: serde_json::Error| {
-        let name = serde_json::from_str::<Name>(text)
-            .ok()
-            .and_then(|n| n.event_name);
-        match name.as_ref().and_then(|n| n.as_str()) {
-            None => Unparsable::new("no event_name"),
-            // Only a name of the registry is repeated: anything else the sender wrote may be personal data.
-            Some(name) if name != kind.wire_name() => Unparsable::new(format!(
-                "{} delivered to the route of `{}`",
-                known_wire_name(name)
-                    .map_or("an event_name of no kind Rollcall knows".into(), |n| {
-                        format!("event_name `{n}`")
-                    }),
-                kind.wire_name()
-            )),
-            Some(_) => misfit(&format!("not a {} delivery", kind.wire_name()), text, &e),
-        }
-    };
-    let delivery: Delivery<D> = serde_json::from_str(text).map_err(wrong)?;
-    if delivery.event_name != kind.wire_name() {
-        return Err(wrong(serde::de::Error::custom("another kind")));
+    let name = serde_json::from_str::<Name>(text)
+        .ok()
+        .and_then(|n| n.event_name);
+    match name.as_ref().and_then(|n| n.as_str()) {
+        None => Some(Unparsable::new("no event_name")),
+        // Only a name of the registry is repeated: anything else the sender wrote may be personal data.
+        Some(name) if name != kind.wire_name() => Some(Unparsable::new(format!(
+            "{} delivered to the route of `{}`",
+            known_wire_name(name).map_or("an event_name of no kind Rollcall knows".into(), |n| {
+                format!("event_name `{n}`")
+            }),
+            kind.wire_name()
+        ))),
+        Some(_) => None,
     }
-    Ok(delivery)
 }
 
 /// The message id: UUIDv5 in [`ID_NAMESPACE`] over `{message type}\n{canonical JSON of the body}`, where

@@ -7,7 +7,7 @@ pub(crate) mod body;
 pub(crate) mod canonical;
 mod reason;
 
-pub(crate) use reason::{misfit, problem};
+pub(crate) use reason::typed;
 
 use crate::config::NotConfigured;
 use crate::kind::Kind;

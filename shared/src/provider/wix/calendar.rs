@@ -4,7 +4,7 @@
 use super::{check_kind, counter};
 use crate::kind::{Action, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
-use crate::provider::common::{Unparsable, misfit};
+use crate::provider::common::{Unparsable, typed};
 use serde_json::value::RawValue;
 
 pub use rollcall_contract::provider::wix::calendar::*;
@@ -18,8 +18,7 @@ pub(in crate::provider) fn parse(
     kind: Kind,
     original: Box<RawValue>,
 ) -> Result<Change, Unparsable> {
-    let typed: ParticipationDelivery = serde_json::from_str(original.get())
-        .map_err(|e| misfit("not a Wix participation delivery", original.get(), &e))?;
+    let typed: ParticipationDelivery = typed("not a Wix participation delivery", original.get())?;
     check_kind(kind, &typed, &[PARTICIPATION_FQDN])?;
     let event = &typed.data;
     let entity = event.entity();

@@ -11,7 +11,7 @@ pub mod events;
 
 use super::common::body::check_depth;
 use super::common::canonical::{Members, compact};
-use super::common::{AuthError, Unparsable, known_wire_name, problem};
+use super::common::{AuthError, Unparsable, known_wire_name, typed};
 use crate::config::WixAuth;
 use crate::kind::Kind;
 use jsonwebtoken::Algorithm;
@@ -229,12 +229,7 @@ pub(super) fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawVal
 /// the whitespace between tokens goes.
 fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
     let text = compact(text);
-    let members: Members = serde_json::from_str(&text).map_err(|e| {
-        Unparsable::new(format!(
-            "the data claim is not a JSON object: {}",
-            problem(&text, &e)
-        ))
-    })?;
+    let members: Members = typed("the data claim is not a JSON object", &text)?;
     let unnest = |key: &str| -> Result<Option<Box<RawValue>>, Unparsable> {
         let Some(value) = members.get(key) else {
             return Ok(None);
@@ -242,15 +237,12 @@ fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
         if !value.get().starts_with('"') {
             return Ok(None); // already JSON in place
         }
-        let not_json = |text: &str, e: serde_json::Error| {
-            Unparsable::new(format!("`{key}` is not JSON: {}", problem(text, &e)))
-        };
-        let inner: String =
-            serde_json::from_str(value.get()).map_err(|e| not_json(value.get(), e))?;
+        let what = format!("`{key}` is not JSON");
+        let inner: String = typed(&what, value.get())?;
         // Only a syntax error is possible here, and its message quotes nothing.
         RawValue::from_string(compact(&inner))
             .map(Some)
-            .map_err(|e| not_json("", e))
+            .map_err(|e| Unparsable::new(format!("{what}: {e}")))
     };
     let (data, identity) = (unnest("data")?, unnest("identity")?);
     let members = Members(

@@ -100,7 +100,7 @@ pub fn verified_body(kind: Kind, body: &[u8]) -> &[u8] {
 pub fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     match kind.provider() {
         Provider::Omerlo => omerlo::parse(kind, body),
-        Provider::MightyNetworks => mighty_networks::parse(kind, body),
+        Provider::MightyNetworks => mighty_networks::read(kind, body),
         Provider::Wix => parse_wix(kind, wix::stored_data_claim(body)?),
     }
 }

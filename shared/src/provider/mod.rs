@@ -13,11 +13,9 @@ pub use common::{AuthError, Authentic, Unparsable, Verified};
 pub use rollcall_contract::provider::lenient;
 
 use crate::config::Secrets;
-use crate::kind::{Entity, Kind, Provider};
+use crate::kind::{Kind, Provider};
 use crate::message::Change;
-use common::not_sent;
 use http::HeaderMap;
-use serde_json::value::RawValue;
 
 /// Checks that a delivery of `kind` comes from its provider, against the raw headers and body as received. An
 /// error refuses the delivery; what is authentic is then [`read`].
@@ -38,7 +36,7 @@ pub fn authenticate(
 pub fn read(kind: Kind, verified: Verified, body: &[u8]) -> Result<Change, Unparsable> {
     match verified {
         Verified::Body => parse(kind, body),
-        Verified::WixClaim(data) => parse_wix(kind, data),
+        Verified::WixClaim(data) => wix::read(kind, data),
     }
 }
 
@@ -63,7 +61,7 @@ pub fn reread(kind: Kind, secrets: &Secrets, body: &[u8]) -> Result<Authentic, A
             secrets.api_keys(provider)?;
             parse(kind, body)
         }
-        Provider::Wix => parse_wix(kind, wix::authenticate_stored(secrets.wix()?, body)?),
+        Provider::Wix => wix::read(kind, wix::authenticate_stored(secrets.wix()?, body)?),
     };
     Ok(read.into())
 }
@@ -99,20 +97,8 @@ pub fn verified_body(kind: Kind, body: &[u8]) -> &[u8] {
 /// is what lets the quarantine be replayed after a parser fix.
 pub fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     match kind.provider() {
-        Provider::Omerlo => omerlo::parse(kind, body),
+        Provider::Omerlo => omerlo::read(kind, body),
         Provider::MightyNetworks => mighty_networks::read(kind, body),
-        Provider::Wix => parse_wix(kind, wix::stored_data_claim(body)?),
-    }
-}
-
-/// Reads the `data` claim of a Wix token as a change of `kind`: both Wix families share the envelope
-/// ([`wix::claimed_delivery`]); each entity is typed by its own module.
-fn parse_wix(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
-    let original = wix::claimed_delivery(data)?;
-    match kind.entity() {
-        Entity::Participation => wix::calendar::parse(kind, original),
-        Entity::Guest => wix::events::parse_guest(kind, original),
-        Entity::Event => wix::events::parse_event(kind, original),
-        Entity::Invitation | Entity::Participant | Entity::Rsvp => Err(not_sent(kind)),
+        Provider::Wix => wix::read(kind, wix::stored_data_claim(body)?),
     }
 }

@@ -28,25 +28,24 @@ pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), Au
 }
 
 /// Reads a body as a change of the Omerlo `kind`.
-pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
-    let original = original(body)?;
-    // The compacted body is valid JSON (`original` checked it) and quicker to parse than a pretty one. The typed
-    // delivery is read from the text itself; a delivery it does not fit is looked at again for the reason.
-    let text = original.get();
-    let id = message_id(kind, text)?;
+pub(super) fn read(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
+    map(kind, original(body)?)
+}
 
+/// Maps the compacted body `original` by the entity of `kind`. The compacted body is valid JSON (`original`
+/// checked it) and quicker to parse than a pretty one; its id comes first, so that a body with no canonical form
+/// says so whatever else is wrong with it.
+fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    let id = message_id(kind, original.get())?;
     match kind.entity() {
-        Entity::Invitation => invitation_change(kind, id, original),
-        Entity::Participant => participant_change(kind, id, original),
+        Entity::Invitation => invitation(kind, id, original),
+        Entity::Participant => participant(kind, id, original),
         Entity::Event | Entity::Rsvp | Entity::Participation | Entity::Guest => Err(not_sent(kind)),
     }
 }
 
-fn invitation_change(
-    kind: Kind,
-    id: String,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
+/// An `event_invitation_created` delivery, with its message `id`.
+fn invitation(kind: Kind, id: String, original: Box<RawValue>) -> Result<Change, Unparsable> {
     let text = original.get();
     let delivery: Delivery<InvitationData> = delivery(kind, text)?;
     let InvitationData { event, invitation } = delivery.data;
@@ -74,11 +73,8 @@ fn invitation_change(
     })
 }
 
-fn participant_change(
-    kind: Kind,
-    id: String,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
+/// A `participant_created` or `participant_removed` delivery, with its message `id`.
+fn participant(kind: Kind, id: String, original: Box<RawValue>) -> Result<Change, Unparsable> {
     let text = original.get();
     let delivery: Delivery<ParticipantData> = delivery(kind, text)?;
     let ParticipantData {
@@ -292,8 +288,8 @@ mod tests {
             with_number("123456789012345678901234567892"),
         );
         let (a, b) = (
-            parse(Kind::OmerloParticipantCreated, a.as_bytes()).unwrap(),
-            parse(Kind::OmerloParticipantCreated, b.as_bytes()).unwrap(),
+            read(Kind::OmerloParticipantCreated, a.as_bytes()).unwrap(),
+            read(Kind::OmerloParticipantCreated, b.as_bytes()).unwrap(),
         );
         assert_ne!(a.id, b.id, "bodies that differ get different ids");
         assert_eq!(a.subject, "participant/123456789012345678901234567891");
@@ -308,10 +304,10 @@ mod tests {
         ] {
             let (x, y) = (with_number(x), with_number(y));
             assert_ne!(
-                parse(Kind::OmerloParticipantCreated, x.as_bytes())
+                read(Kind::OmerloParticipantCreated, x.as_bytes())
                     .unwrap()
                     .id,
-                parse(Kind::OmerloParticipantCreated, y.as_bytes())
+                read(Kind::OmerloParticipantCreated, y.as_bytes())
                     .unwrap()
                     .id
             );
@@ -323,14 +319,14 @@ mod tests {
         let participant = include_str!("../../tests/fixtures/omerlo-participant-created.json");
         let duplicated = participant.replacen("{", r#"{"event_name": "participant_created","#, 1);
         assert_eq!(
-            parse(Kind::OmerloParticipantCreated, duplicated.as_bytes())
+            read(Kind::OmerloParticipantCreated, duplicated.as_bytes())
                 .unwrap_err()
                 .0,
             "an object of the body has a duplicated key"
         );
         let nested = participant.replacen(r#""participant": {"#, r#""participant": {"id": 0,"#, 1);
         assert_ne!(nested, participant);
-        assert!(parse(Kind::OmerloParticipantCreated, nested.as_bytes()).is_err());
+        assert!(read(Kind::OmerloParticipantCreated, nested.as_bytes()).is_err());
     }
 
     #[test]
@@ -338,7 +334,7 @@ mod tests {
         let participant = include_str!("../../tests/fixtures/omerlo-participant-created.json");
         let invitation = include_str!("../../tests/fixtures/omerlo-event-invitation-created.json");
         let removed = participant.replacen("participant_created", "participant_removed", 1);
-        let reason = |kind, body: &str| parse(kind, body.as_bytes()).unwrap_err().0;
+        let reason = |kind, body: &str| read(kind, body.as_bytes()).unwrap_err().0;
         assert_eq!(
             reason(Kind::OmerloParticipantCreated, invitation),
             "event_name `event_invitation_created` delivered to the route of `participant_created`"
@@ -348,7 +344,7 @@ mod tests {
             reason(Kind::OmerloParticipantCreated, &removed),
             "event_name `participant_removed` delivered to the route of `participant_created`"
         );
-        assert!(parse(Kind::OmerloParticipantRemoved, removed.as_bytes()).is_ok());
+        assert!(read(Kind::OmerloParticipantRemoved, removed.as_bytes()).is_ok());
         for body in [r#"{"data":{}}"#, r#"{"event_name":7,"data":{}}"#] {
             assert_eq!(
                 reason(Kind::OmerloParticipantCreated, body),

@@ -12,12 +12,8 @@ pub use rollcall_contract::provider::wix::calendar::*;
 /// The entity of the Calendar kinds.
 const PARTICIPATION_FQDN: &str = "wix.calendar.v3.participation";
 
-/// Reads a decoded delivery ([`claimed_delivery`](super::claimed_delivery)) as a change of the Wix Calendar
-/// `kind`.
-pub(in crate::provider) fn parse(
-    kind: Kind,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
+/// Reads a decoded delivery (`original`) as a change of the Wix Calendar participation `kind`.
+pub(super) fn participation(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
     let typed: ParticipationDelivery = typed("not a Wix participation delivery", original.get())?;
     check_kind(kind, &typed, &[PARTICIPATION_FQDN])?;
     let event = &typed.data;

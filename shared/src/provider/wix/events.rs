@@ -20,20 +20,14 @@ const GUEST_FQDN: &str = "wix.events.guests.v1.guest";
 const EVENT_FQDNS: [&str; 2] = ["wix.events.v3.event", "wix.events.events.v3.event"];
 
 /// Reads a decoded Wix delivery (`original`) as a change of the Wix Events guest `kind`.
-pub(in crate::provider) fn parse_guest(
-    kind: Kind,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
+pub(super) fn guest(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
     let delivery: GuestDelivery = typed("not a Wix Events guest delivery", original.get())?;
     check_kind(kind, &delivery, &[GUEST_FQDN])?;
     Ok(guest_change(kind, &delivery, original))
 }
 
 /// Reads a decoded Wix delivery (`original`) as a change of the Wix Events event `kind`.
-pub(in crate::provider) fn parse_event(
-    kind: Kind,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
+pub(super) fn event(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
     let delivery: EventDelivery = typed("not a Wix Events event delivery", original.get())?;
     check_kind(kind, &delivery, &EVENT_FQDNS)?;
     Ok(event_change(kind, &delivery, original))

@@ -11,9 +11,10 @@ pub mod events;
 
 use super::common::body::check_depth;
 use super::common::canonical::{Members, compact};
-use super::common::{AuthError, Unparsable, known_wire_name, typed};
+use super::common::{AuthError, Unparsable, known_wire_name, not_sent, typed};
 use crate::config::WixAuth;
-use crate::kind::Kind;
+use crate::kind::{Entity, Kind};
+use crate::message::Change;
 use jsonwebtoken::Algorithm;
 use rollcall_contract::provider::lenient::Id;
 use serde::Deserialize;
@@ -212,8 +213,25 @@ pub(super) fn stored_data_claim(body: &[u8]) -> Result<Option<Box<RawValue>>, Un
     Ok(claims.data)
 }
 
+/// Reads the `data` claim of a Wix token as a change of `kind`: both Wix families share the envelope
+/// ([`claimed_delivery`]).
+pub(super) fn read(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
+    map(kind, claimed_delivery(data)?)
+}
+
+/// Maps the decoded delivery `original` by the entity of `kind`; each family reads its entities in its own
+/// module.
+fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    match kind.entity() {
+        Entity::Participation => calendar::participation(kind, original),
+        Entity::Guest => events::guest(kind, original),
+        Entity::Event => events::event(kind, original),
+        Entity::Invitation | Entity::Participant | Entity::Rsvp => Err(not_sent(kind)),
+    }
+}
+
 /// The delivery a `data` claim holds, as [`delivery`] makes it.
-pub(super) fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawValue>, Unparsable> {
+fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawValue>, Unparsable> {
     let data = data.ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
     let text = match data.get().as_bytes().first() {
         Some(b'"') => serde_json::from_str::<String>(data.get())

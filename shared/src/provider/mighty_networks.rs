@@ -4,12 +4,11 @@
 //! ids are required, everything else is optional and kept in `original`.
 
 use super::common::body::original;
-use super::common::{AuthError, Unparsable, not_sent, single_header, typed};
+use super::common::{AuthError, Unparsable, delivery, not_sent, single_header};
 use crate::config::ApiKeys;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status, full_name};
 use http::HeaderMap;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 pub use rollcall_contract::provider::mighty_networks::*;
@@ -46,7 +45,7 @@ fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
 
 /// An `EventCreated` or `EventUpdated` delivery.
 fn event(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
-    let delivery: Delivery<Event> = delivery(kind, original.get())?;
+    let delivery: Delivery<Event> = delivery(kind, original.get(), misrouted)?;
     let event = &delivery.payload;
     if event.is_rsvp() {
         return Err(wrong_route(kind, Entity::Rsvp));
@@ -75,7 +74,7 @@ fn event(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
 
 /// An `RsvpCreated`, `RsvpUpdated` or `RsvpDeleted` delivery.
 fn rsvp(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
-    let delivery: Delivery<Rsvp> = delivery(kind, original.get())?;
+    let delivery: Delivery<Rsvp> = delivery(kind, original.get(), misrouted)?;
     let rsvp = &delivery.payload;
     let status = match kind.action() {
         Action::Removed | Action::Deleted | Action::Canceled => Some(Status::Cancelled),
@@ -118,13 +117,6 @@ fn rsvp(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
         anonymize_request: None,
         original,
     })
-}
-
-/// The delivery of `kind` in the compacted body `text`. A body that is not one is explained: a payload of the
-/// other entity by what it is, any other by the path at fault.
-fn delivery<'a, P: Deserialize<'a>>(kind: Kind, text: &'a str) -> Result<Delivery<P>, Unparsable> {
-    typed(&format!("not a {} delivery", kind.wire_name()), text)
-        .map_err(|misfit| misrouted(kind, text).unwrap_or(misfit))
 }
 
 /// Why a delivery does not belong on `kind`'s route: an RSVP (its payload has an `event` object) on an event

@@ -4,7 +4,7 @@
 
 use super::common::body::original;
 use super::common::canonical::{is_canonical, write_canonical};
-use super::common::{AuthError, Unparsable, known_wire_name, not_sent, single_header, typed};
+use super::common::{AuthError, Unparsable, delivery, known_wire_name, not_sent, single_header};
 use crate::config::ApiKeys;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{
@@ -47,7 +47,7 @@ fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
 /// An `event_invitation_created` delivery, with its message `id`.
 fn invitation(kind: Kind, id: String, original: Box<RawValue>) -> Result<Change, Unparsable> {
     let text = original.get();
-    let delivery: Delivery<InvitationData> = delivery(kind, text)?;
+    let delivery: Delivery<InvitationData> = named(kind, text)?;
     let InvitationData { event, invitation } = delivery.data;
     Ok(Change {
         id,
@@ -76,7 +76,7 @@ fn invitation(kind: Kind, id: String, original: Box<RawValue>) -> Result<Change,
 /// A `participant_created` or `participant_removed` delivery, with its message `id`.
 fn participant(kind: Kind, id: String, original: Box<RawValue>) -> Result<Change, Unparsable> {
     let text = original.get();
-    let delivery: Delivery<ParticipantData> = delivery(kind, text)?;
+    let delivery: Delivery<ParticipantData> = named(kind, text)?;
     let ParticipantData {
         event,
         participant,
@@ -110,15 +110,14 @@ fn participant(kind: Kind, id: String, original: Box<RawValue>) -> Result<Change
     })
 }
 
-/// The delivery of `kind` in the compacted body `text`. A body that is not one is explained: a delivery of another
-/// kind sent to this kind's route by its `event_name`, any other by the path at fault.
-fn delivery<'a, D: Deserialize<'a>>(kind: Kind, text: &'a str) -> Result<Delivery<D>, Unparsable> {
-    let read = typed::<Delivery<D>>(&format!("not a {} delivery", kind.wire_name()), text);
-    match read {
-        Ok(delivery) if delivery.event_name == kind.wire_name() => Ok(delivery),
-        Ok(_) => Err(misrouted(kind, text).unwrap_or_else(|| Unparsable::new("no event_name"))),
-        Err(misfit) => Err(misrouted(kind, text).unwrap_or(misfit)),
+/// The delivery of `kind` in the compacted body `text`, of the `event_name` of `kind` (a delivery of another kind
+/// may fit the same shape: the name alone tells them apart).
+fn named<'a, D: Deserialize<'a>>(kind: Kind, text: &'a str) -> Result<Delivery<D>, Unparsable> {
+    let delivery: Delivery<D> = delivery(kind, text, misrouted)?;
+    if delivery.event_name != kind.wire_name() {
+        return Err(misrouted(kind, text).unwrap_or_else(|| Unparsable::new("no event_name")));
     }
+    Ok(delivery)
 }
 
 /// Why `text` does not belong on `kind`'s route, read from its `event_name` alone: none, or another kind's;

@@ -7,7 +7,7 @@ pub(crate) mod body;
 pub(crate) mod canonical;
 mod reason;
 
-pub(crate) use reason::typed;
+pub(crate) use reason::{delivery, typed};
 
 use crate::config::NotConfigured;
 use crate::kind::Kind;

@@ -4,6 +4,7 @@
 //! ([`rollcall_contract::reason::read`], which the lenient deserializers use too) to word the reason.
 
 use super::Unparsable;
+use crate::kind::Kind;
 use serde::Deserialize;
 
 /// The JSON `text` read as `T`; when it does not fit, why, after `what` (e.g. `not a participant_created
@@ -11,4 +12,16 @@ use serde::Deserialize;
 pub(crate) fn typed<'a, T: Deserialize<'a>>(what: &str, text: &'a str) -> Result<T, Unparsable> {
     rollcall_contract::reason::read(text)
         .map_err(|misfit| Unparsable::new(format!("{what}: {misfit}")))
+}
+
+/// The delivery of `kind` in the JSON `text`, read by [`typed`]. A body that does not fit is first asked
+/// whether it is another kind's delivery sent to this kind's route (`misrouted`, the provider's own test, which
+/// says so); any other misfit is explained by its path.
+pub(crate) fn delivery<'a, T: Deserialize<'a>>(
+    kind: Kind,
+    text: &'a str,
+    misrouted: fn(Kind, &str) -> Option<Unparsable>,
+) -> Result<T, Unparsable> {
+    typed(&format!("not a {} delivery", kind.wire_name()), text)
+        .map_err(|misfit| misrouted(kind, text).unwrap_or(misfit))
 }

@@ -25,3 +25,39 @@ pub(crate) fn delivery<'a, T: Deserialize<'a>>(
     typed(&format!("not a {} delivery", kind.wire_name()), text)
         .map_err(|misfit| misrouted(kind, text).unwrap_or(misfit))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Shape {
+        #[allow(dead_code)]
+        id: u32,
+    }
+
+    fn never(_: Kind, _: &str) -> Option<Unparsable> {
+        panic!("the route is asked about only when the delivery does not fit")
+    }
+
+    fn another_kind(_: Kind, _: &str) -> Option<Unparsable> {
+        Some(Unparsable::new("another kind"))
+    }
+
+    fn this_kind(_: Kind, _: &str) -> Option<Unparsable> {
+        None
+    }
+
+    #[test]
+    fn a_misfit_is_explained_by_its_route_first_then_by_its_path() {
+        let kind = Kind::OmerloParticipantCreated;
+        assert!(delivery::<Shape>(kind, r#"{"id":1}"#, never).is_ok());
+        let reason =
+            |misrouted| delivery::<Shape>(kind, r#"{"id":"jane"}"#, misrouted).unwrap_err();
+        assert_eq!(reason(another_kind).0, "another kind");
+        assert_eq!(
+            reason(this_kind).0,
+            "not a participant_created delivery: expected u32, found string at `id`"
+        );
+    }
+}

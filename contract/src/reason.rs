@@ -1,26 +1,59 @@
 //! Parse errors said without any value of the text they read. serde's own messages quote the values they reject
-//! (a name, a phone number sent as a number), and whatever is logged must not hold personal data: [`problem`]
-//! says where the text went wrong and what kind of problem it is (a field path, the type expected there, the type
-//! found). Rollcall words its quarantine reasons with it; a consumer may log why an `original` did not read.
+//! (a name, a phone number sent as a number), and whatever is logged must not hold personal data: [`read`] says
+//! where the text went wrong and what kind of problem it is (a field path, the type expected there, the type
+//! found). It is the one way Rollcall explains a delivery that does not fit: the plain parse runs first, and only
+//! when it fails is the text parsed again with its path tracked (`serde_path_to_error`), to word the reason.
+//! Rollcall words its quarantine reasons with it; a consumer may log why an `original` did not read.
 
+use serde::Deserialize;
 use serde_json::error::Category;
+use serde_path_to_error::Segment;
 
-/// The problem `e` found in `text`, said without any value of `text`: for a syntax error serde_json's message
-/// (a fixed text and a position); for a data error the problem and the path of the value at fault.
-pub fn problem(text: &str, e: &serde_json::Error) -> String {
-    if e.classify() != Category::Data {
-        return e.to_string();
+/// Why a text did not read as the type asked for: a field path and types, never a value of the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misfit(String);
+
+impl std::fmt::Display for Misfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
+}
+
+impl std::error::Error for Misfit {}
+
+/// Reads the JSON `text` as `T` with the plain parse; only when that fails, parses it again tracking the path
+/// of the value at fault, for the reason.
+pub fn read<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, Misfit> {
+    serde_json::from_str(text).map_err(|e| explain::<T>(text, &e))
+}
+
+/// The problem `e` (of reading `text` as `T`), said without any value of `text`: for a syntax error serde_json's
+/// message (a fixed text and a position); for a data error the problem and the path of the value at fault.
+fn explain<'a, T: Deserialize<'a>>(text: &'a str, e: &serde_json::Error) -> Misfit {
+    if e.classify() != Category::Data {
+        return Misfit(e.to_string());
+    }
+    let mut tracking = serde_json::Deserializer::from_str(text);
+    // The tracked parse fails as the plain one did; should it not, the plain error is worded without a path.
+    let tracked = serde_path_to_error::deserialize::<_, T>(&mut tracking).err();
+    let path = tracked
+        .as_ref()
+        .map(|t| render(t.path()))
+        .unwrap_or_default();
+    let e = tracked
+        .as_ref()
+        .map_or(e, serde_path_to_error::Error::inner);
     let message = e.to_string();
     let message = match message.rfind(" at line ") {
         Some(at) if e.line() > 0 => &message[..at],
         _ => &message,
     };
     let problem = without_values(message);
-    match path_at(text, e.line(), e.column(), Fault::of(&problem)) {
-        Some(path) if !path.is_empty() => format!("{problem} at `{path}`"),
-        _ => problem,
-    }
+    Misfit(if path.is_empty() {
+        problem
+    } else {
+        format!("{problem} at `{path}`")
+    })
 }
 
 /// A serde message with the value it quotes replaced by that value's type. A message of another form is not
@@ -50,43 +83,6 @@ fn without_values(message: &str) -> String {
     "a value of another shape than expected".to_owned()
 }
 
-/// What a problem says of the value at fault, as far as finding its path needs.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Fault {
-    /// An object as a whole (`missing field`, `duplicate field`): an error at its end is about it.
-    WholeObject,
-    /// A scalar (a string, a number, a literal).
-    Scalar,
-    /// An object or an array, or a problem of no known form.
-    Other,
-}
-
-impl Fault {
-    fn of(problem: &str) -> Fault {
-        const SCALARS: [&str; 10] = [
-            "boolean",
-            "integer",
-            "floating point",
-            "string",
-            "null",
-            "unit value",
-            "character",
-            "a boolean",
-            "a number",
-            "an empty string",
-        ];
-        if problem.starts_with("missing field") || problem.starts_with("duplicate field") {
-            return Fault::WholeObject;
-        }
-        // A JSON string holding the wrong shape (`lenient::nested`): the string is the value at fault.
-        let scalar = problem.starts_with("expected a JSON string")
-            || problem.split_once(", found ").is_some_and(|(_, found)| {
-                SCALARS.contains(&found.split(" at `").next().unwrap_or_default())
-            });
-        if scalar { Fault::Scalar } else { Fault::Other }
-    }
-}
-
 /// The type of a value as serde describes it (`string "…"`, ``integer `5` ``): the words before the value.
 fn kind(unexpected: &str) -> &'static str {
     const KINDS: [&str; 9] = [
@@ -111,156 +107,28 @@ fn kind(unexpected: &str) -> &'static str {
         .unwrap_or("another type")
 }
 
-/// One step of a path: an object member's key, or an array index.
-#[derive(Clone, Copy)]
-enum Step<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-/// An open object or array while scanning.
-struct Open<'a> {
-    /// Its own step in its parent (`None` for the root).
-    step: Option<Step<'a>>,
-    array: bool,
-    /// The current index (arrays) or key (objects); whether an object's next string is a key.
-    index: usize,
-    key: &'a str,
-    expect_key: bool,
-    /// Where its last member so far ends, and that member's step.
-    last: Option<(usize, Step<'a>)>,
-}
-
-/// The path (`data.participant.id`, `payload.tags[2]`) of the value that a serde_json data error at `line` and
-/// `column` of the compact `text` is about. serde_json puts such an error at the byte that follows the value at
-/// fault (its `,`, `}` or `]`), or at the first byte of an object or array it refused whole. An error of a
-/// member's own deserializer gets the position of its object's end when it is the last member, so an error just
-/// past an object's end is about that object or about its last member:
-/// - followed by `}`, `]` or nothing, it is about the last member (an object followed by its parent's end would
-///   have had the error put past that end), unless the problem is about a whole object (a missing field);
-/// - followed by `,`, it is about the last member only when the value at fault is a scalar and that member is
-///   one; otherwise about the object itself. The path never descends into the value at fault: its keys are the
-///   sender's text (a phone number, an e-mail address).
-///
-/// Keys other than plain names (letters, digits, `_`, `-`, `?`, `$`, `@`) are shown as `…`: Rollcall's field
-/// names are plain, and other keys are the sender's text.
-fn path_at(text: &str, line: usize, column: usize, fault: Fault) -> Option<String> {
-    if line != 1 {
-        return None;
-    }
-    let bytes = text.as_bytes();
-    let target = column;
-    let mut stack: Vec<Open> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() && i <= target {
-        let here = stack.last().map(|open| {
-            if open.array {
-                Step::Index(open.index)
-            } else {
-                Step::Key(open.key)
-            }
-        });
-        let end = match bytes[i] {
-            b'{' | b'[' => {
-                if i == target {
-                    return Some(render(&stack, here, None));
-                }
-                stack.push(Open {
-                    step: here,
-                    array: bytes[i] == b'[',
-                    index: 0,
-                    key: "",
-                    expect_key: bytes[i] == b'{',
-                    last: None,
-                });
-                None
-            }
-            b'}' | b']' => {
-                let open = stack.pop()?;
-                let end = i + 1;
-                if end == target {
-                    let member = if bytes.get(end) == Some(&b',') {
-                        let before = i.checked_sub(1).and_then(|before| bytes.get(before));
-                        let scalar_last = !matches!(before, Some(b'}' | b']'));
-                        fault == Fault::Scalar && scalar_last
-                    } else {
-                        fault != Fault::WholeObject
-                    };
-                    let last = open.last.filter(|(last_end, _)| member && *last_end == i);
-                    return Some(render(&stack, open.step, last.map(|(_, step)| step)));
-                }
-                open.step.map(|step| (end, step))
-            }
-            b'"' => {
-                let mut close = i + 1;
-                while close < bytes.len() && bytes[close] != b'"' {
-                    close += if bytes[close] == b'\\' { 2 } else { 1 };
-                }
-                let start = i;
-                i = close;
-                match stack.last_mut() {
-                    Some(open) if open.expect_key => {
-                        open.key = text.get(start + 1..close).unwrap_or_default();
-                        open.expect_key = false;
-                        None
-                    }
-                    _ => {
-                        let end = close + 1;
-                        if end == target {
-                            return Some(render(&stack, here, None));
-                        }
-                        here.map(|step| (end, step))
-                    }
-                }
-            }
-            b',' => {
-                if let Some(open) = stack.last_mut() {
-                    open.index += 1;
-                    open.expect_key = !open.array;
-                }
-                None
-            }
-            b':' => None,
-            _ => {
-                while i + 1 < bytes.len() && !matches!(bytes[i + 1], b',' | b'}' | b']') {
-                    i += 1;
-                }
-                let end = i + 1;
-                if end == target {
-                    return Some(render(&stack, here, None));
-                }
-                here.map(|step| (end, step))
-            }
-        };
-        if let (Some(member), Some(open)) = (end, stack.last_mut()) {
-            open.last = Some(member);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The path of the value at `own` in the innermost of `stack`, and of its member `member`.
-fn render(stack: &[Open], own: Option<Step>, member: Option<Step>) -> String {
+/// A tracked path as `data.participant.id` or `payload.tags[2]`. Keys other than plain names (letters, digits,
+/// `_`, `-`, `?`, `$`, `@`) are shown as `…`: Rollcall's field names are plain, and other keys are the sender's
+/// text (a phone number, an e-mail address).
+fn render(path: &serde_path_to_error::Path) -> String {
     let mut out = String::new();
-    let steps = stack
-        .iter()
-        .filter_map(|open| open.step)
-        .chain(own)
-        .chain(member);
-    for step in steps {
-        match step {
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-            Step::Key(key) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                let plain = key
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_-?$@".contains(&b));
-                out.push_str(if plain && !key.is_empty() { key } else { "…" });
+    for segment in path.iter() {
+        let key = match segment {
+            Segment::Seq { index } => {
+                out.push_str(&format!("[{index}]"));
+                continue;
             }
+            Segment::Map { key } => key.as_str(),
+            Segment::Enum { variant } => variant.as_str(),
+            Segment::Unknown => "",
+        };
+        if !out.is_empty() {
+            out.push('.');
         }
+        let plain = key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-?$@".contains(&b));
+        out.push_str(if plain && !key.is_empty() { key } else { "…" });
     }
     out
 }
@@ -299,8 +167,7 @@ mod tests {
     }
 
     fn reason(text: &str) -> String {
-        let e = serde_json::from_str::<Outer>(text).unwrap_err();
-        problem(text, &e)
+        read::<Outer>(text).unwrap_err().to_string()
     }
 
     #[test]
@@ -363,7 +230,9 @@ mod tests {
             m: std::collections::BTreeMap<String, u8>,
         }
         let text = r#"{"m":{"jane@example.com":"x"}}"#;
-        let e = serde_json::from_str::<Map>(text).unwrap_err();
-        assert_eq!(problem(text, &e), "expected u8, found string at `m.…`");
+        assert_eq!(
+            read::<Map>(text).unwrap_err().to_string(),
+            "expected u8, found string at `m.…`"
+        );
     }
 }

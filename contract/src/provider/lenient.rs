@@ -142,10 +142,9 @@ where
 
         fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
             // The reason names the problem inside the string, not its values (it is logged).
-            serde_json::from_str(text).map(Some).map_err(|e| {
+            crate::reason::read(text).map(Some).map_err(|misfit| {
                 E::custom(format!(
-                    "expected a JSON string of the expected shape: {}",
-                    crate::reason::problem(text, &e)
+                    "expected a JSON string of the expected shape: {misfit}"
                 ))
             })
         }

@@ -1,4 +1,5 @@
-//! The contract stays light: what a consumer compiles with it is serde, serde_json, time and schemars. Crypto,
+//! The contract stays light: what a consumer compiles with it is serde, serde_json (and serde_path_to_error),
+//! time and schemars. Crypto,
 //! async runtimes, HTTP, AWS SDKs and SQLite belong to `rollcall`, never here.
 
 use std::process::Command;

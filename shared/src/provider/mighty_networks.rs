@@ -3,13 +3,13 @@
 //! <key>`. The schema drifts between versions of the docs (ids as strings or numbers, renamed fields): only the
 //! ids are required, everything else is optional and kept in `original`.
 
-use super::body::original;
-use super::{Unparsable, misfit, not_sent, single_header};
+use super::common::body::original;
+use super::common::{AuthError, Unparsable, delivery, not_sent, single_header};
 use crate::config::ApiKeys;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status, full_name};
-use crate::provider::AuthError;
 use http::HeaderMap;
+use serde_json::value::RawValue;
 
 pub use rollcall_contract::provider::mighty_networks::*;
 
@@ -28,54 +28,53 @@ pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), Au
 }
 
 /// Reads a body as a change of the Mighty Networks `kind`.
-pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
-    let original = original(body)?;
-    // One typed parse of the compacted body; the reasons of a failure are worked out on that path only.
-    let sort = match kind.entity() {
-        Entity::Event => Sort::Event,
-        Entity::Rsvp => Sort::Rsvp,
-        Entity::Invitation | Entity::Participant | Entity::Participation | Entity::Guest => {
-            return Err(not_sent(kind));
-        }
-    };
-    let explain = |e: serde_json::Error| {
-        misrouted(kind, sort, original.get()).unwrap_or_else(|| {
-            misfit(
-                &format!("not a {} delivery", kind.wire_name()),
-                original.get(),
-                &e,
-            )
-        })
-    };
-    if sort == Sort::Event {
-        let delivery: Delivery<Event> = serde_json::from_str(original.get()).map_err(explain)?;
-        let event = &delivery.payload;
-        if event.is_rsvp() {
-            return Err(wrong_route(kind, Sort::Rsvp));
-        }
-        return Ok(Change {
-            id: delivery.event_id.0.clone(),
-            source: source(event)?,
-            subject: format!("event/{}", event.id),
-            time: delivery
-                .event_timestamp
-                .clone()
-                .or_else(|| event.updated_at.clone()),
-            event: Some(event_view(event, None)),
-            person: None,
-            participation: None,
-            sequence: None,
-            revision: None,
-            changed_at: event
-                .updated_at
-                .clone()
-                .or_else(|| event.created_at.clone()),
-            anonymize_request: None,
-            original,
-        });
-    }
+pub(super) fn read(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
+    map(kind, original(body)?)
+}
 
-    let delivery: Delivery<Rsvp> = serde_json::from_str(original.get()).map_err(explain)?;
+/// Maps the compacted body `original` by the entity of `kind`.
+fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    match kind.entity() {
+        Entity::Event => event(kind, original),
+        Entity::Rsvp => rsvp(kind, original),
+        Entity::Invitation | Entity::Participant | Entity::Participation | Entity::Guest => {
+            Err(not_sent(kind))
+        }
+    }
+}
+
+/// An `EventCreated` or `EventUpdated` delivery.
+fn event(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    let delivery: Delivery<Event> = delivery(kind, original.get(), misrouted)?;
+    let event = &delivery.payload;
+    if event.is_rsvp() {
+        return Err(wrong_route(kind, Entity::Rsvp));
+    }
+    Ok(Change {
+        id: delivery.event_id.0.clone(),
+        source: source(event)?,
+        subject: format!("event/{}", event.id),
+        time: delivery
+            .event_timestamp
+            .clone()
+            .or_else(|| event.updated_at.clone()),
+        event: Some(event_view(event, None)),
+        person: None,
+        participation: None,
+        sequence: None,
+        revision: None,
+        changed_at: event
+            .updated_at
+            .clone()
+            .or_else(|| event.created_at.clone()),
+        anonymize_request: None,
+        original,
+    })
+}
+
+/// An `RsvpCreated`, `RsvpUpdated` or `RsvpDeleted` delivery.
+fn rsvp(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    let delivery: Delivery<Rsvp> = delivery(kind, original.get(), misrouted)?;
     let rsvp = &delivery.payload;
     let status = match kind.action() {
         Action::Removed | Action::Deleted | Action::Canceled => Some(Status::Cancelled),
@@ -120,34 +119,29 @@ pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     })
 }
 
-/// The two sorts of Mighty Networks payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sort {
-    Event,
-    Rsvp,
-}
-
-/// Why a delivery does not belong on `kind`'s route (of the `expected` sort): an RSVP (its payload has an
-/// `event` object) on an event route, or an event on an RSVP route; `None` when it is of the right sort.
-fn misrouted(kind: Kind, expected: Sort, body: &str) -> Option<Unparsable> {
+/// Why a delivery does not belong on `kind`'s route: an RSVP (its payload has an `event` object) on an event
+/// route, or an event on an RSVP route; `None` when its payload is of `kind`'s entity.
+fn misrouted(kind: Kind, body: &str) -> Option<Unparsable> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
     let payload = value.get("payload").filter(|p| p.is_object())?;
     let found = if payload.get("event").is_some_and(|e| e.is_object()) {
-        Sort::Rsvp
+        Entity::Rsvp
     } else {
-        Sort::Event
+        Entity::Event
     };
-    (found != expected).then(|| wrong_route(kind, found))
+    (found != kind.entity()).then(|| wrong_route(kind, found))
 }
 
-/// The reason for a payload of the sort `found` delivered to the route of `kind`, of the other sort.
-fn wrong_route(kind: Kind, found: Sort) -> Unparsable {
+/// The reason for a payload of the entity `found` (an event or an RSVP) delivered to the route of `kind`, of
+/// the other.
+fn wrong_route(kind: Kind, found: Entity) -> Unparsable {
+    let found = if found == Entity::Rsvp {
+        "an RSVP"
+    } else {
+        "an event, not an RSVP,"
+    };
     Unparsable::new(format!(
-        "the payload is {} delivered to the route of `{}`",
-        match found {
-            Sort::Rsvp => "an RSVP",
-            Sort::Event => "an event, not an RSVP,",
-        },
+        "the payload is {found} delivered to the route of `{}`",
         kind.wire_name()
     ))
 }
@@ -186,14 +180,14 @@ mod tests {
 
     #[test]
     fn a_kind_of_another_provider_is_not_read_as_ours() {
-        let error = parse(Kind::WixGuestCreated, RSVP.as_bytes()).unwrap_err();
+        let error = read(Kind::WixGuestCreated, RSVP.as_bytes()).unwrap_err();
         assert!(error.0.contains("no reader for"), "{error}");
     }
 
     #[test]
     fn each_sort_of_payload_parses_on_its_own_routes() {
-        assert!(parse(Kind::MightyNetworksEventUpdated, EVENT.as_bytes()).is_ok());
-        assert!(parse(Kind::MightyNetworksRsvpDeleted, RSVP.as_bytes()).is_ok());
+        assert!(read(Kind::MightyNetworksEventUpdated, EVENT.as_bytes()).is_ok());
+        assert!(read(Kind::MightyNetworksRsvpDeleted, RSVP.as_bytes()).is_ok());
     }
 
     #[test]
@@ -201,7 +195,7 @@ mod tests {
         let mut event: serde_json::Value = serde_json::from_str(EVENT).unwrap();
         event["payload"]["event"] = "a note".into();
         let body = event.to_string();
-        assert!(parse(Kind::MightyNetworksEventCreated, body.as_bytes()).is_ok());
+        assert!(read(Kind::MightyNetworksEventCreated, body.as_bytes()).is_ok());
     }
 
     #[test]
@@ -213,19 +207,19 @@ mod tests {
             .to_string()
             .replace(r#""PLACEHOLDER""#, "123456789012345678901234567890")
             .replace(r#""EVENT""#, "98765432109876543210987654321");
-        let change = parse(Kind::MightyNetworksRsvpCreated, body.as_bytes()).unwrap();
+        let change = read(Kind::MightyNetworksRsvpCreated, body.as_bytes()).unwrap();
         assert_eq!(change.subject, "rsvp/123456789012345678901234567890");
         assert_eq!(change.id, "98765432109876543210987654321");
     }
 
     #[test]
     fn a_misrouted_delivery_says_what_it_is() {
-        let rsvp_on_event_route = parse(Kind::MightyNetworksEventCreated, RSVP.as_bytes());
+        let rsvp_on_event_route = read(Kind::MightyNetworksEventCreated, RSVP.as_bytes());
         assert_eq!(
             rsvp_on_event_route.unwrap_err().0,
             "the payload is an RSVP delivered to the route of `EventCreated`"
         );
-        let event_on_rsvp_route = parse(Kind::MightyNetworksRsvpCreated, EVENT.as_bytes());
+        let event_on_rsvp_route = read(Kind::MightyNetworksRsvpCreated, EVENT.as_bytes());
         assert_eq!(
             event_on_rsvp_route.unwrap_err().0,
             "the payload is an event, not an RSVP, delivered to the route of `RsvpCreated`"

@@ -1,75 +1,21 @@
-//! The providers: each module holds its authentication and its mapping of a delivery to a [`Change`], and
-//! re-exports its payload types, which are the contract's (`rollcall_contract::provider`) (Wix in a folder: [`wix`] authenticates and decodes every Wix delivery, [`wix::calendar`]
-//! reads the Calendar participations, [`wix::events`] the Wix Events guests and events). This module dispatches
-//! on the kind and holds what the providers share.
+//! The providers, and the dispatch on them: this module only picks the provider of a kind. Every provider module
+//! has the same shape (`authenticate`, `read`, `map`, then one function per entity it sends) and re-exports its
+//! payload types, which are the contract's (`rollcall_contract::provider`). Wix is a folder: [`wix`] authenticates
+//! and decodes every Wix delivery, [`wix::calendar`] reads the Calendar participations, [`wix::events`] the Wix
+//! Events guests and events. What the providers share lives below them, in [`common`].
 
-mod body;
-pub(crate) mod canonical;
+pub(crate) mod common;
 pub mod mighty_networks;
 pub mod omerlo;
-mod reason;
 pub mod wix;
 
+pub use common::{AuthError, Authentic, Unparsable, Verified};
 pub use rollcall_contract::provider::lenient;
 
-pub(crate) use reason::{misfit, problem};
-
-use crate::config::{NotConfigured, Secrets};
-use crate::kind::{Entity, Kind, Provider};
+use crate::config::Secrets;
+use crate::kind::{Kind, Provider};
 use crate::message::Change;
 use http::HeaderMap;
-use serde_json::value::RawValue;
-
-/// Why an authentic delivery could not be read as its kind; it goes to the quarantine with this reason.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Unparsable(pub String);
-
-impl Unparsable {
-    /// A reason from anything printable.
-    pub fn new(reason: impl std::fmt::Display) -> Unparsable {
-        Unparsable(reason.to_string())
-    }
-}
-
-/// Why a delivery was not accepted as authentic.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AuthError {
-    /// No credentials, wrong credentials, or a token that does not verify.
-    #[error("missing or wrong credentials")]
-    Unauthorized,
-    /// The provider's secret is not configured (or not usable), so nothing can be authenticated.
-    #[error(transparent)]
-    NotConfigured(#[from] NotConfigured),
-}
-
-/// An authentic delivery, read as the kind of its route.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // made once per delivery and moved once: boxing would only add an allocation
-pub enum Authentic {
-    /// It reads as its kind: the change it carries, for the queue.
-    Readable(Change),
-    /// It does not: why, for the quarantine.
-    Unreadable(Unparsable),
-}
-
-impl From<Result<Change, Unparsable>> for Authentic {
-    fn from(read: Result<Change, Unparsable>) -> Authentic {
-        match read {
-            Ok(change) => Authentic::Readable(change),
-            Err(reason) => Authentic::Unreadable(reason),
-        }
-    }
-}
-
-/// What authentication leaves for reading a delivery.
-#[derive(Debug)]
-pub enum Verified {
-    /// The credentials were in the headers (Omerlo, Mighty Networks): the body is read as received.
-    Body,
-    /// The Wix token verified: its `data` claim, decoded once.
-    WixClaim(Option<Box<RawValue>>),
-}
 
 /// Checks that a delivery of `kind` comes from its provider, against the raw headers and body as received. An
 /// error refuses the delivery; what is authentic is then [`read`].
@@ -90,7 +36,7 @@ pub fn authenticate(
 pub fn read(kind: Kind, verified: Verified, body: &[u8]) -> Result<Change, Unparsable> {
     match verified {
         Verified::Body => parse(kind, body),
-        Verified::WixClaim(data) => parse_wix(kind, data),
+        Verified::WixClaim(data) => wix::read(kind, data),
     }
 }
 
@@ -115,7 +61,7 @@ pub fn reread(kind: Kind, secrets: &Secrets, body: &[u8]) -> Result<Authentic, A
             secrets.api_keys(provider)?;
             parse(kind, body)
         }
-        Provider::Wix => parse_wix(kind, wix::authenticate_stored(secrets.wix()?, body)?),
+        Provider::Wix => wix::read(kind, wix::authenticate_stored(secrets.wix()?, body)?),
     };
     Ok(read.into())
 }
@@ -151,59 +97,8 @@ pub fn verified_body(kind: Kind, body: &[u8]) -> &[u8] {
 /// is what lets the quarantine be replayed after a parser fix.
 pub fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
     match kind.provider() {
-        Provider::Omerlo => omerlo::parse(kind, body),
-        Provider::MightyNetworks => mighty_networks::parse(kind, body),
-        Provider::Wix => parse_wix(kind, wix::stored_data_claim(body)?),
-    }
-}
-
-/// Reads the `data` claim of a Wix token as a change of `kind`: both Wix families share the envelope
-/// ([`wix::claimed_delivery`]); each entity is typed by its own module.
-fn parse_wix(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
-    let original = wix::claimed_delivery(data)?;
-    match kind.entity() {
-        Entity::Participation => wix::calendar::parse(kind, original),
-        Entity::Guest => wix::events::parse_guest(kind, original),
-        Entity::Event => wix::events::parse_event(kind, original),
-        Entity::Invitation | Entity::Participant | Entity::Rsvp => Err(not_sent(kind)),
-    }
-}
-
-/// The reason for a kind its provider's reader does not read: a registry row whose entity that provider does
-/// not send. Dispatch is by provider, so only such a row reaches it (and a test of every kind would show it).
-pub(crate) fn not_sent(kind: Kind) -> Unparsable {
-    Unparsable::new(format!(
-        "{:?} does not send a `{}`: no reader for `{}`",
-        kind.provider(),
-        kind.entity().name(),
-        kind.message_type()
-    ))
-}
-
-/// `value` when it is the wire name of a kind of the registry (the only text of a delivery a reason may repeat).
-pub(crate) fn known_wire_name(value: &str) -> Option<&'static str> {
-    Kind::ALL
-        .into_iter()
-        .map(Kind::wire_name)
-        .find(|name| *name == value)
-}
-
-/// The single value of a header; `None` when it is absent, repeated (ambiguous) or not visible ASCII.
-pub(crate) fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a [u8]> {
-    let mut values = headers.get_all(name).iter();
-    let value = values.next()?;
-    values.next().is_none().then(|| value.as_bytes())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn repeated_headers_are_ambiguous() {
-        let mut headers = HeaderMap::new();
-        headers.append("x-api-key", "a".parse().unwrap());
-        assert_eq!(single_header(&headers, "x-api-key"), Some(&b"a"[..]));
-        headers.append("x-api-key", "b".parse().unwrap());
-        assert_eq!(single_header(&headers, "x-api-key"), None);
+        Provider::Omerlo => omerlo::read(kind, body),
+        Provider::MightyNetworks => mighty_networks::read(kind, body),
+        Provider::Wix => wix::read(kind, wix::stored_data_claim(body)?),
     }
 }

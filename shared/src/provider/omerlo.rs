@@ -2,15 +2,14 @@
 //! Delivered as JSON `{"event_name": …, "data": {…}}` with the configured key in `x-api-key`. The envelope has no
 //! event id, so the message id is a UUIDv5 over the kind and the canonical JSON of the body.
 
-use super::body::original;
-use super::canonical::{is_canonical, write_canonical};
-use super::{Unparsable, known_wire_name, misfit, not_sent, single_header};
+use super::common::body::original;
+use super::common::canonical::{is_canonical, write_canonical};
+use super::common::{AuthError, Unparsable, delivery, known_wire_name, not_sent, single_header};
 use crate::config::ApiKeys;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{
     Change, EventView, ParticipationView, PersonView, Status, full_name, uuid_v5,
 };
-use crate::provider::AuthError;
 use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -29,27 +28,26 @@ pub(super) fn authenticate(keys: &ApiKeys, headers: &HeaderMap) -> Result<(), Au
 }
 
 /// Reads a body as a change of the Omerlo `kind`.
-pub(super) fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
-    let original = original(body)?;
-    // The compacted body is valid JSON (`original` checked it) and quicker to parse than a pretty one. The typed
-    // delivery is read from the text itself; a delivery it does not fit is looked at again for the reason.
-    let text = original.get();
-    let id = message_id(kind, text)?;
+pub(super) fn read(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
+    map(kind, original(body)?)
+}
 
+/// Maps the compacted body `original` by the entity of `kind`. The compacted body is valid JSON (`original`
+/// checked it) and quicker to parse than a pretty one; its id comes first, so that a body with no canonical form
+/// says so whatever else is wrong with it.
+fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    let id = message_id(kind, original.get())?;
     match kind.entity() {
-        Entity::Invitation => invitation_change(kind, id, original),
-        Entity::Participant => participant_change(kind, id, original),
+        Entity::Invitation => invitation(kind, id, original),
+        Entity::Participant => participant(kind, id, original),
         Entity::Event | Entity::Rsvp | Entity::Participation | Entity::Guest => Err(not_sent(kind)),
     }
 }
 
-fn invitation_change(
-    kind: Kind,
-    id: String,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
+/// An `event_invitation_created` delivery, with its message `id`.
+fn invitation(kind: Kind, id: String, original: Box<RawValue>) -> Result<Change, Unparsable> {
     let text = original.get();
-    let delivery: Delivery<InvitationData> = typed(kind, text)?;
+    let delivery: Delivery<InvitationData> = named(kind, text)?;
     let InvitationData { event, invitation } = delivery.data;
     Ok(Change {
         id,
@@ -75,13 +73,10 @@ fn invitation_change(
     })
 }
 
-fn participant_change(
-    kind: Kind,
-    id: String,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
+/// A `participant_created` or `participant_removed` delivery, with its message `id`.
+fn participant(kind: Kind, id: String, original: Box<RawValue>) -> Result<Change, Unparsable> {
     let text = original.get();
-    let delivery: Delivery<ParticipantData> = typed(kind, text)?;
+    let delivery: Delivery<ParticipantData> = named(kind, text)?;
     let ParticipantData {
         event,
         participant,
@@ -115,41 +110,40 @@ fn participant_change(
     })
 }
 
-/// The delivery of `kind` in the compacted body `text`. A body that is not one, such as a delivery of another
-/// kind sent to this kind's route, is read again as JSON to say why.
-fn typed<D: serde::de::DeserializeOwned>(
-    kind: Kind,
-    text: &str,
-) -> Result<Delivery<D>, Unparsable> {
+/// The delivery of `kind` in the compacted body `text`, of the `event_name` of `kind` (a delivery of another kind
+/// may fit the same shape: the name alone tells them apart).
+fn named<'a, D: Deserialize<'a>>(kind: Kind, text: &'a str) -> Result<Delivery<D>, Unparsable> {
+    let delivery: Delivery<D> = delivery(kind, text, misrouted)?;
+    if delivery.event_name != kind.wire_name() {
+        return Err(misrouted(kind, text).unwrap_or_else(|| Unparsable::new("no event_name")));
+    }
+    Ok(delivery)
+}
+
+/// Why `text` does not belong on `kind`'s route, read from its `event_name` alone: none, or another kind's;
+/// `None` when it names `kind`.
+fn misrouted(kind: Kind, text: &str) -> Option<Unparsable> {
     /// The one member read to tell a delivery of another kind.
     #[derive(Deserialize)]
     struct Name {
         #[serde(default)]
         event_name: Option<serde_json::Value>,
     }
-    let wrong = |e: serde_json::Error| {
-        let name = serde_json::from_str::<Name>(text)
-            .ok()
-            .and_then(|n| n.event_name);
-        match name.as_ref().and_then(|n| n.as_str()) {
-            None => Unparsable::new("no event_name"),
-            // Only a name of the registry is repeated: anything else the sender wrote may be personal data.
-            Some(name) if name != kind.wire_name() => Unparsable::new(format!(
-                "{} delivered to the route of `{}`",
-                known_wire_name(name)
-                    .map_or("an event_name of no kind Rollcall knows".into(), |n| {
-                        format!("event_name `{n}`")
-                    }),
-                kind.wire_name()
-            )),
-            Some(_) => misfit(&format!("not a {} delivery", kind.wire_name()), text, &e),
-        }
-    };
-    let delivery: Delivery<D> = serde_json::from_str(text).map_err(wrong)?;
-    if delivery.event_name != kind.wire_name() {
-        return Err(wrong(serde::de::Error::custom("another kind")));
+    let name = serde_json::from_str::<Name>(text)
+        .ok()
+        .and_then(|n| n.event_name);
+    match name.as_ref().and_then(|n| n.as_str()) {
+        None => Some(Unparsable::new("no event_name")),
+        // Only a name of the registry is repeated: anything else the sender wrote may be personal data.
+        Some(name) if name != kind.wire_name() => Some(Unparsable::new(format!(
+            "{} delivered to the route of `{}`",
+            known_wire_name(name).map_or("an event_name of no kind Rollcall knows".into(), |n| {
+                format!("event_name `{n}`")
+            }),
+            kind.wire_name()
+        ))),
+        Some(_) => None,
     }
-    Ok(delivery)
 }
 
 /// The message id: UUIDv5 in [`ID_NAMESPACE`] over `{message type}\n{canonical JSON of the body}`, where
@@ -293,8 +287,8 @@ mod tests {
             with_number("123456789012345678901234567892"),
         );
         let (a, b) = (
-            parse(Kind::OmerloParticipantCreated, a.as_bytes()).unwrap(),
-            parse(Kind::OmerloParticipantCreated, b.as_bytes()).unwrap(),
+            read(Kind::OmerloParticipantCreated, a.as_bytes()).unwrap(),
+            read(Kind::OmerloParticipantCreated, b.as_bytes()).unwrap(),
         );
         assert_ne!(a.id, b.id, "bodies that differ get different ids");
         assert_eq!(a.subject, "participant/123456789012345678901234567891");
@@ -309,10 +303,10 @@ mod tests {
         ] {
             let (x, y) = (with_number(x), with_number(y));
             assert_ne!(
-                parse(Kind::OmerloParticipantCreated, x.as_bytes())
+                read(Kind::OmerloParticipantCreated, x.as_bytes())
                     .unwrap()
                     .id,
-                parse(Kind::OmerloParticipantCreated, y.as_bytes())
+                read(Kind::OmerloParticipantCreated, y.as_bytes())
                     .unwrap()
                     .id
             );
@@ -324,14 +318,14 @@ mod tests {
         let participant = include_str!("../../tests/fixtures/omerlo-participant-created.json");
         let duplicated = participant.replacen("{", r#"{"event_name": "participant_created","#, 1);
         assert_eq!(
-            parse(Kind::OmerloParticipantCreated, duplicated.as_bytes())
+            read(Kind::OmerloParticipantCreated, duplicated.as_bytes())
                 .unwrap_err()
                 .0,
             "an object of the body has a duplicated key"
         );
         let nested = participant.replacen(r#""participant": {"#, r#""participant": {"id": 0,"#, 1);
         assert_ne!(nested, participant);
-        assert!(parse(Kind::OmerloParticipantCreated, nested.as_bytes()).is_err());
+        assert!(read(Kind::OmerloParticipantCreated, nested.as_bytes()).is_err());
     }
 
     #[test]
@@ -339,7 +333,7 @@ mod tests {
         let participant = include_str!("../../tests/fixtures/omerlo-participant-created.json");
         let invitation = include_str!("../../tests/fixtures/omerlo-event-invitation-created.json");
         let removed = participant.replacen("participant_created", "participant_removed", 1);
-        let reason = |kind, body: &str| parse(kind, body.as_bytes()).unwrap_err().0;
+        let reason = |kind, body: &str| read(kind, body.as_bytes()).unwrap_err().0;
         assert_eq!(
             reason(Kind::OmerloParticipantCreated, invitation),
             "event_name `event_invitation_created` delivered to the route of `participant_created`"
@@ -349,7 +343,7 @@ mod tests {
             reason(Kind::OmerloParticipantCreated, &removed),
             "event_name `participant_removed` delivered to the route of `participant_created`"
         );
-        assert!(parse(Kind::OmerloParticipantRemoved, removed.as_bytes()).is_ok());
+        assert!(read(Kind::OmerloParticipantRemoved, removed.as_bytes()).is_ok());
         for body in [r#"{"data":{}}"#, r#"{"event_name":7,"data":{}}"#] {
             assert_eq!(
                 reason(Kind::OmerloParticipantCreated, body),

@@ -4,7 +4,7 @@
 use super::{check_kind, counter};
 use crate::kind::{Action, Kind};
 use crate::message::{Change, EventView, ParticipationView, PersonView, Status};
-use crate::provider::{Unparsable, misfit};
+use crate::provider::common::{Unparsable, typed};
 use serde_json::value::RawValue;
 
 pub use rollcall_contract::provider::wix::calendar::*;
@@ -12,14 +12,9 @@ pub use rollcall_contract::provider::wix::calendar::*;
 /// The entity of the Calendar kinds.
 const PARTICIPATION_FQDN: &str = "wix.calendar.v3.participation";
 
-/// Reads a decoded delivery ([`claimed_delivery`](super::claimed_delivery)) as a change of the Wix Calendar
-/// `kind`.
-pub(in crate::provider) fn parse(
-    kind: Kind,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
-    let typed: ParticipationDelivery = serde_json::from_str(original.get())
-        .map_err(|e| misfit("not a Wix participation delivery", original.get(), &e))?;
+/// Reads a decoded delivery (`original`) as a change of the Wix Calendar participation `kind`.
+pub(super) fn participation(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    let typed: ParticipationDelivery = typed("not a Wix participation delivery", original.get())?;
     check_kind(kind, &typed, &[PARTICIPATION_FQDN])?;
     let event = &typed.data;
     let entity = event.entity();

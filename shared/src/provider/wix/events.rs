@@ -9,8 +9,7 @@ use crate::kind::{Action, Kind};
 use crate::message::{
     Change, EventStatus, EventView, ParticipationView, PersonView, Status, full_name, rfc3339_utc,
 };
-use crate::provider::Unparsable;
-use serde::de::DeserializeOwned;
+use crate::provider::common::{Unparsable, typed};
 use serde_json::value::RawValue;
 
 pub use rollcall_contract::provider::wix::events::*;
@@ -21,52 +20,17 @@ const GUEST_FQDN: &str = "wix.events.guests.v1.guest";
 const EVENT_FQDNS: [&str; 2] = ["wix.events.v3.event", "wix.events.events.v3.event"];
 
 /// Reads a decoded Wix delivery (`original`) as a change of the Wix Events guest `kind`.
-pub(in crate::provider) fn parse_guest(
-    kind: Kind,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
-    let delivery: GuestDelivery = typed(original.get(), "guest")?;
+pub(super) fn guest(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    let delivery: GuestDelivery = typed("not a Wix Events guest delivery", original.get())?;
     check_kind(kind, &delivery, &[GUEST_FQDN])?;
     Ok(guest_change(kind, &delivery, original))
 }
 
 /// Reads a decoded Wix delivery (`original`) as a change of the Wix Events event `kind`.
-pub(in crate::provider) fn parse_event(
-    kind: Kind,
-    original: Box<RawValue>,
-) -> Result<Change, Unparsable> {
-    let delivery: EventDelivery = typed(original.get(), "event")?;
+pub(super) fn event(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    let delivery: EventDelivery = typed("not a Wix Events event delivery", original.get())?;
     check_kind(kind, &delivery, &EVENT_FQDNS)?;
     Ok(event_change(kind, &delivery, original))
-}
-
-/// The typed delivery; a failure names the field and what was expected of it, never a value of the body.
-fn typed<T: DeserializeOwned>(original: &str, what: &str) -> Result<T, Unparsable> {
-    let mut json = serde_json::Deserializer::from_str(original);
-    serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        let path = e.path().to_string();
-        Unparsable::new(format!(
-            "not a Wix Events {what} delivery: `{path}` {}",
-            expectation(&e.into_inner())
-        ))
-    })
-}
-
-/// What serde expected, without what it found: its messages quote the value found (`invalid type: string
-/// "…", expected …`), and the expectation comes last.
-fn expectation(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    let message = message
-        .rsplit_once(" at line ")
-        .map_or(message.as_str(), |(text, _)| text);
-    if let Some(field) = message.strip_prefix("missing field ") {
-        return format!("lacks required field {field}");
-    }
-    match message.rsplit_once("expected ") {
-        Some((_, expected)) if expected.starts_with("struct ") => "is not an object".to_owned(),
-        Some((_, expected)) => format!("is not {expected}"),
-        None => "is not of the expected type".to_owned(),
-    }
 }
 
 fn guest_change(kind: Kind, delivery: &GuestDelivery, original: Box<RawValue>) -> Change {

@@ -9,13 +9,14 @@
 pub mod calendar;
 pub mod events;
 
-use super::body::check_depth;
-use super::canonical::{Members, compact};
-use super::lenient::Id;
-use super::{AuthError, Unparsable, known_wire_name, problem};
+use super::common::body::check_depth;
+use super::common::canonical::{Members, compact};
+use super::common::{AuthError, Unparsable, known_wire_name, not_sent, typed};
 use crate::config::WixAuth;
-use crate::kind::Kind;
+use crate::kind::{Entity, Kind};
+use crate::message::Change;
 use jsonwebtoken::Algorithm;
+use rollcall_contract::provider::lenient::Id;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -212,8 +213,25 @@ pub(super) fn stored_data_claim(body: &[u8]) -> Result<Option<Box<RawValue>>, Un
     Ok(claims.data)
 }
 
+/// Reads the `data` claim of a Wix token as a change of `kind`: both Wix families share the envelope
+/// ([`claimed_delivery`]).
+pub(super) fn read(kind: Kind, data: Option<Box<RawValue>>) -> Result<Change, Unparsable> {
+    map(kind, claimed_delivery(data)?)
+}
+
+/// Maps the decoded delivery `original` by the entity of `kind`; each family reads its entities in its own
+/// module.
+fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
+    match kind.entity() {
+        Entity::Participation => calendar::participation(kind, original),
+        Entity::Guest => events::guest(kind, original),
+        Entity::Event => events::event(kind, original),
+        Entity::Invitation | Entity::Participant | Entity::Rsvp => Err(not_sent(kind)),
+    }
+}
+
 /// The delivery a `data` claim holds, as [`delivery`] makes it.
-pub(super) fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawValue>, Unparsable> {
+fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawValue>, Unparsable> {
     let data = data.ok_or_else(|| Unparsable::new("JWT has no data claim"))?;
     let text = match data.get().as_bytes().first() {
         Some(b'"') => serde_json::from_str::<String>(data.get())
@@ -229,12 +247,7 @@ pub(super) fn claimed_delivery(data: Option<Box<RawValue>>) -> Result<Box<RawVal
 /// the whitespace between tokens goes.
 fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
     let text = compact(text);
-    let members: Members = serde_json::from_str(&text).map_err(|e| {
-        Unparsable::new(format!(
-            "the data claim is not a JSON object: {}",
-            problem(&text, &e)
-        ))
-    })?;
+    let members: Members = typed("the data claim is not a JSON object", &text)?;
     let unnest = |key: &str| -> Result<Option<Box<RawValue>>, Unparsable> {
         let Some(value) = members.get(key) else {
             return Ok(None);
@@ -242,15 +255,12 @@ fn delivery(text: &str) -> Result<Box<RawValue>, Unparsable> {
         if !value.get().starts_with('"') {
             return Ok(None); // already JSON in place
         }
-        let not_json = |text: &str, e: serde_json::Error| {
-            Unparsable::new(format!("`{key}` is not JSON: {}", problem(text, &e)))
-        };
-        let inner: String =
-            serde_json::from_str(value.get()).map_err(|e| not_json(value.get(), e))?;
+        let what = format!("`{key}` is not JSON");
+        let inner: String = typed(&what, value.get())?;
         // Only a syntax error is possible here, and its message quotes nothing.
         RawValue::from_string(compact(&inner))
             .map(Some)
-            .map_err(|e| not_json("", e))
+            .map_err(|e| Unparsable::new(format!("{what}: {e}")))
     };
     let (data, identity) = (unnest("data")?, unnest("identity")?);
     let members = Members(

@@ -111,8 +111,8 @@ mod tests {
     #[test]
     fn original_keeps_every_token_of_pretty_bodies() {
         for body in [
-            include_str!("../../tests/fixtures/omerlo-participant-created.json"),
-            include_str!("../../tests/fixtures/mighty-networks-rsvp-created.json"),
+            include_str!("../../../tests/fixtures/omerlo-participant-created.json"),
+            include_str!("../../../tests/fixtures/mighty-networks-rsvp-created.json"),
             "[\"a\\\\\", \"\\\"\" ,\t{ }]",
         ] {
             let compact = original(body.as_bytes()).unwrap();

@@ -15,5 +15,6 @@ mod queue_file;
 mod queue_tools;
 mod reliability;
 mod serve_limits;
+mod settings;
 mod sqs_rules;
 mod wix_token_age;

@@ -163,7 +163,11 @@ pub async fn run_consumer() -> Result<(), Error> {
     {
         tracing::warn!(gap, "the ledger does not cover every replayed Wix delivery");
     }
-    let config = crate::aws::sdk_config_from_env(std::time::Duration::from_secs(5));
+    let config = crate::aws::sdk_config_for(
+        crate::aws::Service::DynamoDb,
+        settings::env,
+        std::time::Duration::from_secs(5),
+    );
     let ledger = DynamoLedger::new(aws_sdk_dynamodb::Client::new(&config), table, ttl);
     let consumer = &Consumer::new(ledger, LogOnly);
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

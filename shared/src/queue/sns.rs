@@ -138,34 +138,25 @@ impl SnsQueue {
     }
 }
 
-/// An SNS client configured through `lookup` (see [`crate::aws::sdk_config_from_lookup`]), in the region of
-/// `topic` when given; `AWS_ENDPOINT_URL_SNS` overrides `AWS_ENDPOINT_URL` for SNS alone.
+/// An SNS client configured through `lookup` (see [`crate::aws::sdk_config_for`]), in the region of
+/// `topic` when given; `AWS_ENDPOINT_URL_SNS` overrides `AWS_ENDPOINT_URL` for SNS alone, TLS roots included.
 pub fn client_from_lookup(
     lookup: impl Fn(&str) -> Option<String>,
     topic: Option<&TopicArn>,
     deadline: Duration,
 ) -> Client {
-    let endpoint = lookup("AWS_ENDPOINT_URL_SNS");
     client_on(
-        &crate::aws::sdk_config_from_lookup(lookup, deadline),
+        &crate::aws::sdk_config_for(crate::aws::Service::Sns, lookup, deadline),
         topic,
-        endpoint,
     )
 }
 
-/// An SNS client on `config`, in the region of `topic` when given, at `endpoint` when given and not blank (the
-/// value of `AWS_ENDPOINT_URL_SNS`).
-pub fn client_on(
-    config: &aws_types::SdkConfig,
-    topic: Option<&TopicArn>,
-    endpoint: Option<String>,
-) -> Client {
+/// An SNS client on `config` (made for [`crate::aws::Service::Sns`]: its endpoint and TLS roots), in the region
+/// of `topic` when given.
+pub fn client_on(config: &aws_types::SdkConfig, topic: Option<&TopicArn>) -> Client {
     let mut sns = aws_sdk_sns::config::Builder::from(config);
     if let Some(topic) = topic {
         sns = sns.region(aws_sdk_sns::config::Region::new(topic.region().to_owned()));
-    }
-    if let Some(endpoint) = endpoint.filter(|v| !v.trim().is_empty()) {
-        sns = sns.endpoint_url(endpoint);
     }
     Client::from_conf(sns.build())
 }

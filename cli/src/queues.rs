@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 #[derive(clap::Args, Debug, Clone)]
 pub struct QueueArgs {
     /// The embedded SQLite queue file, or an SQS queue URL (`http…`).
-    #[arg(long, env = "ROLLCALL_QUEUE", default_value = ".rollcall/queue.db")]
+    #[arg(long, env = settings::QUEUE, default_value = ".rollcall/queue.db")]
     pub queue: String,
     /// The SQS quarantine queue URL (with an SQS `--queue`; the SQLite queue keeps its quarantine in its file).
-    #[arg(long, env = "ROLLCALL_QUARANTINE_QUEUE")]
+    #[arg(long, env = settings::QUARANTINE_QUEUE)]
     pub quarantine_queue: Option<String>,
 }
 

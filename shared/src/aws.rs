@@ -28,7 +28,7 @@ use std::time::Duration;
 
 /// SDK configuration from the environment (see [`sdk_config_from_lookup`]).
 pub fn sdk_config_from_env(deadline: Duration) -> SdkConfig {
-    sdk_config_from_lookup(|name| std::env::var(name).ok(), deadline)
+    sdk_config_from_lookup(crate::settings::env, deadline)
 }
 
 /// An AWS service a client of this crate talks to, for the endpoint variable of its own.

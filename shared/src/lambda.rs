@@ -70,7 +70,7 @@ pub async fn run(kind: Kind) -> Result<(), Error> {
 /// level of [`log_level`]. A level only, not per-module directives: unlike `lambda_http`'s default subscriber
 /// this builds no `EnvFilter`, which keeps its regex engine out of the package (BENCHMARKS.md).
 fn init_logging() {
-    let var = |name: &str| std::env::var(name).ok();
+    let var = settings::env;
     let logger = lambda_http::tracing::subscriber::fmt()
         .with_target(false)
         .without_time()

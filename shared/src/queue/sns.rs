@@ -108,18 +108,14 @@ impl SnsQueue {
     /// Reads `TOPIC_ARN` and, for the quarantine, `QUARANTINE_QUEUE_URL` ([`SqsQueue::from_env`]); each
     /// operation gives up after `deadline`.
     pub fn from_env(deadline: Duration) -> SnsQueue {
-        let topic = match std::env::var(TOPIC_ARN_VAR) {
-            Ok(topic) if !topic.trim().is_empty() => TopicArn::parse(&topic),
+        let topic = match crate::settings::env(TOPIC_ARN_VAR) {
+            Some(topic) if !topic.trim().is_empty() => TopicArn::parse(&topic),
             _ => Err(NotConfigured {
                 var: TOPIC_ARN_VAR,
                 why: "the variable is not set".into(),
             }),
         };
-        let client = client_from_lookup(
-            |name| std::env::var(name).ok(),
-            topic.as_ref().ok(),
-            deadline,
-        );
+        let client = client_from_lookup(crate::settings::env, topic.as_ref().ok(), deadline);
         SnsQueue {
             client,
             topic,
@@ -248,7 +244,7 @@ pub enum AwsQueue {
 impl AwsQueue {
     /// Reads the environment as the functions have it; each operation gives up after `deadline`.
     pub fn from_env(deadline: Duration) -> AwsQueue {
-        let topic_set = std::env::var(TOPIC_ARN_VAR).is_ok_and(|v| !v.trim().is_empty());
+        let topic_set = crate::settings::env(TOPIC_ARN_VAR).is_some_and(|v| !v.trim().is_empty());
         if topic_set {
             AwsQueue::Sns(SnsQueue::from_env(deadline))
         } else {

@@ -30,7 +30,7 @@ pub struct SqsQueue {
 impl SqsQueue {
     /// Reads `QUEUE_URL` and `QUARANTINE_QUEUE_URL`; each operation gives up after `deadline`.
     pub fn from_env(deadline: Duration) -> SqsQueue {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let var = |name: &str| crate::settings::env(name).filter(|v| !v.trim().is_empty());
         SqsQueue::new(
             client_from_env(deadline),
             var("QUEUE_URL"),
@@ -78,7 +78,7 @@ impl SqsQueue {
 /// An SQS client from the environment (see [`crate::aws::sdk_config_for`]); `AWS_ENDPOINT_URL_SQS`
 /// overrides `AWS_ENDPOINT_URL` for SQS alone, TLS roots included.
 fn client_from_env(deadline: Duration) -> Client {
-    client_from_lookup(|name| std::env::var(name).ok(), deadline)
+    client_from_lookup(crate::settings::env, deadline)
 }
 
 /// An SQS client configured through `lookup` (a variable name to its value).

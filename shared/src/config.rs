@@ -40,7 +40,7 @@ pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 128 * 1024;
 /// The highest body limit accepted (`ROLLCALL_MAX_BODY_BYTES`): [`crate::quarantine::LARGEST_BODY_LIMIT`]
 /// (186,240 bytes), the largest body whose quarantine record always fits the queues' 256 KiB. A delivery is
 /// stored whole (in its message's `original`, or in a quarantine record), so an unreadable larger body could not
-/// be stored; a higher setting is refused at start rather than discovered on the first large delivery.
+/// be stored; a higher setting is malformed ([`crate::settings`]) rather than discovered on the first large delivery.
 pub const MAX_BODY_BYTES_CEILING: usize = crate::quarantine::LARGEST_BODY_LIMIT;
 /// The variable setting the body limit.
 pub const MAX_BODY_BYTES_VAR: &str = "ROLLCALL_MAX_BODY_BYTES";

@@ -3,6 +3,8 @@
 //! `subscription` manages the SQLite queue's subscriptions.
 
 mod client;
+#[cfg(test)]
+mod flags;
 mod output;
 mod queues;
 mod replay;
@@ -94,7 +96,7 @@ enum QuarantineCommand {
         queue: queues::QueueArgs,
         /// Publish the replayed messages to this SNS topic (the functions' `TOPIC_ARN`) instead of `--queue`;
         /// the records are read from `--quarantine-queue`.
-        #[arg(long, env = "TOPIC_ARN", value_name = "ARN")]
+        #[arg(long, env = rollcall::settings::TOPIC_ARN, value_name = "ARN")]
         topic: Option<String>,
         #[command(flatten)]
         quiet: QuietArgs,

@@ -4,6 +4,7 @@
 use crate::CliError;
 use crate::output::{Lines, note};
 use aws_sdk_sqs::config::timeout::TimeoutConfig;
+use rollcall::aws::Service;
 use rollcall::config::Limits;
 use rollcall::message::Message;
 use rollcall::quarantine::QuarantineRecord;
@@ -11,6 +12,7 @@ use rollcall::queue::sns::{SnsQueue, TopicArn};
 use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, QueueReader, SqliteQueue};
 use rollcall::queue::sqs::{MAX_RECEIVE_WAIT, SqsQueue};
 use rollcall::queue::{Inbox, Lane, Published, Queue, QueueError, Received};
+use rollcall::settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -19,10 +21,10 @@ use std::time::{Duration, Instant};
 #[derive(clap::Args, Debug, Clone)]
 pub struct QueueArgs {
     /// The embedded SQLite queue file, or an SQS queue URL (`http…`).
-    #[arg(long, env = "ROLLCALL_QUEUE", default_value = ".rollcall/queue.db")]
+    #[arg(long, env = settings::QUEUE, default_value = ".rollcall/queue.db")]
     pub queue: String,
     /// The SQS quarantine queue URL (with an SQS `--queue`; the SQLite queue keeps its quarantine in its file).
-    #[arg(long, env = "ROLLCALL_QUARANTINE_QUEUE")]
+    #[arg(long, env = settings::QUARANTINE_QUEUE)]
     pub quarantine_queue: Option<String>,
 }
 
@@ -33,24 +35,20 @@ pub struct QueueArgs {
 /// `deadline`, each attempt allowed `long_poll` more (a receive may wait that long for a message). Nothing is
 /// fetched until the first request.
 pub async fn sqs_client(deadline: Duration, long_poll: Duration) -> aws_sdk_sqs::Client {
-    let mut sqs = aws_sdk_sqs::config::Builder::from(&sdk_config(deadline, long_poll).await);
-    if let Some(endpoint) = env_var("AWS_ENDPOINT_URL_SQS") {
-        sqs = sqs.endpoint_url(endpoint);
-    }
-    aws_sdk_sqs::Client::from_conf(sqs.build())
+    aws_sdk_sqs::Client::new(&sdk_config(Service::Sqs, deadline, long_poll).await)
 }
 
-/// A variable's value, unless unset or blank.
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-/// The AWS SDK configuration of [`sqs_client`].
-async fn sdk_config(deadline: Duration, long_poll: Duration) -> aws_config::SdkConfig {
+/// The AWS SDK configuration of [`sqs_client`], for a client of `service` (its endpoint and TLS roots).
+async fn sdk_config(
+    service: Service,
+    deadline: Duration,
+    long_poll: Duration,
+) -> aws_config::SdkConfig {
     let chain = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
         .await;
-    let mut config = rollcall::aws::sdk_config_from_env(deadline).into_builder();
+    let config = rollcall::aws::sdk_config_for(service, settings::env, deadline);
+    let mut config = config.into_builder();
     if let Some(region) = chain.region() {
         config.set_region(Some(region.clone()));
     }
@@ -141,9 +139,8 @@ impl AnyQueue {
         let sqs = SqsQueue::new(sqs_client(deadline, poll).await, None, Some(quarantine));
         // Configured as the SQS client is (`AWS_ENDPOINT_URL_SNS` for SNS alone), in the topic's region.
         let sns = rollcall::queue::sns::client_on(
-            &sdk_config(deadline, Duration::ZERO).await,
+            &sdk_config(Service::Sns, deadline, Duration::ZERO).await,
             Some(&arn),
-            env_var("AWS_ENDPOINT_URL_SNS"),
         );
         Ok(AnyQueue::Sns(SnsQueue::new(
             sns,

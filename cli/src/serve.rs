@@ -10,8 +10,9 @@ use axum::http::header::{CONNECTION, HeaderValue};
 use axum::response::Response;
 use bytes::BytesMut;
 use http_body_util::BodyExt;
-use rollcall::config::{Limits, SAMPLE_SECRETS, Secrets, WIX_MAX_TOKEN_AGE_VAR, replay_gap};
+use rollcall::config::{SAMPLE_SECRETS, Secrets, WIX_MAX_TOKEN_AGE_VAR, replay_gap};
 use rollcall::queue::sqlite::DEFAULT_DEDUP_WINDOW;
+use rollcall::settings::{self, Settings};
 use rollcall::{Answer, Kind, Pipeline, Provider, Rejected, Request, Route};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -48,12 +49,29 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let limits = Limits::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
-    let secrets = if args.dev {
+    let lookup = |var: &str| {
+        let set = settings::env(var).filter(|v| !v.trim().is_empty());
+        if !args.dev {
+            return set;
+        }
+        set.or_else(|| {
+            SAMPLE_SECRETS
+                .iter()
+                .find(|(name, _)| *name == var)
+                .map(|(_, value)| value.to_string())
+        })
+        .or_else(|| (var == WIX_MAX_TOKEN_AGE_VAR).then(|| DEV_WIX_MAX_TOKEN_AGE.to_owned()))
+    };
+    // A malformed setting (a limit, a secret) stops the server before it listens, naming every one.
+    let limits = Settings::from_lookup(lookup)
+        .map_err(|malformed| CliError::Usage(format!("refusing to start: {malformed}")))?
+        .limits;
+    if args.dev {
+        let unset = |var: &str| settings::env(var).is_none_or(|v| v.trim().is_empty());
         let defaulted: Vec<&str> = SAMPLE_SECRETS
             .iter()
-            .filter(|(var, _)| std::env::var(var).map_or(true, |v| v.trim().is_empty()))
             .map(|(var, _)| *var)
+            .filter(|var| unset(var))
             .collect();
         if !defaulted.is_empty() {
             eprintln!(
@@ -62,7 +80,6 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
                 defaulted.join(", ")
             );
         }
-        let unset = |var: &str| std::env::var(var).map_or(true, |v| v.trim().is_empty());
         if unset(WIX_MAX_TOKEN_AGE_VAR) {
             eprintln!(
                 "WARNING: --dev: {WIX_MAX_TOKEN_AGE_VAR} is not set, so Wix tokens of ANY AGE are accepted (the \
@@ -70,23 +87,8 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
                  production."
             );
         }
-        Secrets::from_lookup(|var| {
-            std::env::var(var)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .or_else(|| {
-                    SAMPLE_SECRETS
-                        .iter()
-                        .find(|(name, _)| *name == var)
-                        .map(|(_, value)| value.to_string())
-                })
-                .or_else(|| {
-                    (var == WIX_MAX_TOKEN_AGE_VAR).then(|| DEV_WIX_MAX_TOKEN_AGE.to_owned())
-                })
-        })
-    } else {
-        Secrets::from_env()
-    };
+    }
+    let secrets = Secrets::from_lookup(lookup);
     for problem in secrets.problems() {
         eprintln!("warning: {problem}; its provider's deliveries will be answered 503");
     }

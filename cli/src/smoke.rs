@@ -96,8 +96,7 @@ fn delivery(
 ) -> Result<Smoke, CliError> {
     let secret = |provider: Provider| {
         let var = provider.secret_var();
-        std::env::var(var)
-            .ok()
+        rollcall::settings::env(var)
             .and_then(|v| {
                 v.split(',')
                     .map(str::trim)

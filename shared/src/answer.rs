@@ -189,6 +189,21 @@ impl Answer {
             body: body.to_string(),
         }
     }
+
+    /// The answer while settings are malformed: 503 `not_configured`, naming every malformed variable (in
+    /// `variables`) and why.
+    pub fn malformed(malformed: &crate::settings::Malformed) -> Answer {
+        let body = json!({
+            "status": "error",
+            "error": "not_configured",
+            "message": malformed.to_string(),
+            "variables": malformed.vars(),
+        });
+        Answer {
+            status: 503,
+            body: body.to_string(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 //!
 //! TLS trusts only the roots AWS endpoints chain to (Amazon Root CA 1–4 and Starfield Services Root G2,
 //! `amazon-roots.pem`) instead of loading the system's whole trust store, which was most of a cold start's
-//! init time (BENCHMARKS.md). A custom `https://` endpoint gets the system roots as usual. The TLS connector
-//! is built at the first request only (`ConnectOnUse`).
+//! init time (BENCHMARKS.md). A custom `https://` endpoint gets the system roots as usual: the roots follow the
+//! endpoint the client actually uses, its service's own variable (`AWS_ENDPOINT_URL_SQS`…) first
+//! ([`sdk_config_for`]). The TLS connector is built at the first request only (`ConnectOnUse`).
 
 use aws_credential_types::Credentials;
 use aws_smithy_async::rt::sleep::default_async_sleep;
@@ -27,7 +28,40 @@ use std::time::Duration;
 
 /// SDK configuration from the environment (see [`sdk_config_from_lookup`]).
 pub fn sdk_config_from_env(deadline: Duration) -> SdkConfig {
-    sdk_config_from_lookup(|name| std::env::var(name).ok(), deadline)
+    sdk_config_from_lookup(crate::settings::env, deadline)
+}
+
+/// An AWS service a client of this crate talks to, for the endpoint variable of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Amazon SQS (`AWS_ENDPOINT_URL_SQS`).
+    Sqs,
+    /// Amazon SNS (`AWS_ENDPOINT_URL_SNS`).
+    Sns,
+    /// Amazon DynamoDB (`AWS_ENDPOINT_URL_DYNAMODB`).
+    DynamoDb,
+}
+
+impl Service {
+    /// The variable setting this service's endpoint alone, over `AWS_ENDPOINT_URL`.
+    pub fn endpoint_var(self) -> &'static str {
+        match self {
+            Service::Sqs => "AWS_ENDPOINT_URL_SQS",
+            Service::Sns => "AWS_ENDPOINT_URL_SNS",
+            Service::DynamoDb => "AWS_ENDPOINT_URL_DYNAMODB",
+        }
+    }
+}
+
+/// SDK configuration for a client of `service` (see [`sdk_config_from_lookup`]): its endpoint is the service's
+/// own variable when set, else `AWS_ENDPOINT_URL`, and the TLS roots follow that endpoint.
+pub fn sdk_config_for(
+    service: Service,
+    lookup: impl Fn(&str) -> Option<String>,
+    deadline: Duration,
+) -> SdkConfig {
+    let own = lookup(service.endpoint_var()).filter(|v| !v.trim().is_empty());
+    sdk_config_at(lookup, own, deadline)
 }
 
 /// SDK configuration through `lookup` (a variable name to its value): region from `AWS_REGION` (or
@@ -36,6 +70,33 @@ pub fn sdk_config_from_env(deadline: Duration) -> SdkConfig {
 /// operation, all within `deadline`.
 pub fn sdk_config_from_lookup(
     lookup: impl Fn(&str) -> Option<String>,
+    deadline: Duration,
+) -> SdkConfig {
+    sdk_config_at(lookup, None, deadline)
+}
+
+/// Which roots a TLS connection to `endpoint` (`None`: AWS's own) is verified against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Roots {
+    /// The roots AWS endpoints chain to (`amazon-roots.pem`).
+    Amazon,
+    /// The system's trust store: a custom `https://` endpoint.
+    System,
+}
+
+impl Roots {
+    fn for_endpoint(endpoint: Option<&str>) -> Roots {
+        match endpoint {
+            Some(url) if url.trim_start().starts_with("https://") => Roots::System,
+            _ => Roots::Amazon,
+        }
+    }
+}
+
+/// [`sdk_config_from_lookup`] at `endpoint` when given (a service's own), else at `AWS_ENDPOINT_URL`.
+fn sdk_config_at(
+    lookup: impl Fn(&str) -> Option<String>,
+    endpoint: Option<String>,
     deadline: Duration,
 ) -> SdkConfig {
     let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
@@ -63,10 +124,10 @@ pub fn sdk_config_from_lookup(
             Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
         config = config.credentials_provider(SharedCredentialsProvider::new(credentials));
     }
-    let endpoint = var("AWS_ENDPOINT_URL");
-    let trust = match &endpoint {
-        Some(url) if url.starts_with("https://") => TrustStore::default(),
-        _ => TrustStore::empty().with_pem_certificate(AMAZON_ROOTS),
+    let endpoint = endpoint.or_else(|| var("AWS_ENDPOINT_URL"));
+    let trust = match Roots::for_endpoint(endpoint.as_deref()) {
+        Roots::System => TrustStore::default(),
+        Roots::Amazon => TrustStore::empty().with_pem_certificate(AMAZON_ROOTS),
     };
     if let Ok(context) = TlsContext::builder().with_trust_store(trust).build() {
         let client = aws_smithy_http_client::Builder::new()
@@ -200,6 +261,39 @@ mod tests {
             assert!(config.http_client().is_some());
             assert_eq!(config.endpoint_url(), endpoint);
         }
+    }
+
+    #[test]
+    fn the_roots_follow_the_endpoint_each_service_uses() {
+        let lookup = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(var, _)| *var == name)
+                    .map(|(_, value)| (*value).to_owned())
+            }
+        };
+        let https_sqs = &[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ENDPOINT_URL_SQS", "https://sqs.example.test"),
+            ("AWS_ENDPOINT_URL_SNS", " "),
+        ];
+        let endpoint = |service| {
+            sdk_config_for(service, lookup(https_sqs), Duration::from_secs(1))
+                .endpoint_url()
+                .map(str::to_owned)
+        };
+        let sqs = endpoint(Service::Sqs);
+        assert_eq!(sqs.as_deref(), Some("https://sqs.example.test"));
+        assert_eq!(Roots::for_endpoint(sqs.as_deref()), Roots::System);
+        for service in [Service::Sns, Service::DynamoDb] {
+            let other = endpoint(service);
+            assert_eq!(other.as_deref(), Some("http://127.0.0.1:9"), "{service:?}");
+            assert_eq!(Roots::for_endpoint(other.as_deref()), Roots::Amazon);
+        }
+        let on_aws = sdk_config_for(Service::Sqs, lookup(&[]), Duration::from_secs(1));
+        assert_eq!(on_aws.endpoint_url(), None);
+        assert_eq!(Roots::for_endpoint(None), Roots::Amazon);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Configuration from the environment: the providers' secrets (several values at once, for rotation) and the
-//! pipeline's limits. A missing or unusable secret is not fatal at start: its provider answers 503 naming it.
+//! pipeline's limits, as [`crate::settings`] reads them. A missing secret is not fatal at start: its provider answers
+//! 503 naming it.
 
 use crate::kind::Provider;
 use jsonwebtoken::DecodingKey;
@@ -39,7 +40,7 @@ pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 128 * 1024;
 /// The highest body limit accepted (`ROLLCALL_MAX_BODY_BYTES`): [`crate::quarantine::LARGEST_BODY_LIMIT`]
 /// (186,240 bytes), the largest body whose quarantine record always fits the queues' 256 KiB. A delivery is
 /// stored whole (in its message's `original`, or in a quarantine record), so an unreadable larger body could not
-/// be stored; a higher setting is refused at start rather than discovered on the first large delivery.
+/// be stored; a higher setting is malformed ([`crate::settings`]) rather than discovered on the first large delivery.
 pub const MAX_BODY_BYTES_CEILING: usize = crate::quarantine::LARGEST_BODY_LIMIT;
 /// The variable setting the body limit.
 pub const MAX_BODY_BYTES_VAR: &str = "ROLLCALL_MAX_BODY_BYTES";
@@ -299,66 +300,9 @@ impl Default for Limits {
     }
 }
 
-impl Limits {
-    /// Reads the limits from the environment (see [`Limits::from_lookup`]).
-    pub fn from_env() -> Result<Limits, NotConfigured> {
-        Limits::from_lookup(|var| std::env::var(var).ok())
-    }
-
-    /// Reads the limits through `lookup` (a variable name to its value), falling back to the defaults (with a
-    /// warning) on values that are not positive whole numbers. A body limit above [`MAX_BODY_BYTES_CEILING`] is
-    /// an error: nothing could store such a body.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Limits, NotConfigured> {
-        let mut limits = Limits::default();
-        if let Some(bytes) = number(MAX_BODY_BYTES_VAR, lookup(MAX_BODY_BYTES_VAR)) {
-            limits.max_body_bytes = usize::try_from(bytes)
-                .ok()
-                .filter(|bytes| *bytes <= MAX_BODY_BYTES_CEILING)
-                .ok_or_else(|| NotConfigured {
-                    var: MAX_BODY_BYTES_VAR,
-                    why: format!(
-                        "{bytes} is over {MAX_BODY_BYTES_CEILING}, the largest body a quarantine record always holds"
-                    ),
-                })?;
-        }
-        if let Some(ms) = number(
-            "ROLLCALL_QUEUE_DEADLINE_MS",
-            lookup("ROLLCALL_QUEUE_DEADLINE_MS"),
-        ) {
-            limits.queue_deadline = Duration::from_millis(ms);
-        }
-        Ok(limits)
-    }
-}
-
-fn number(var: &str, value: Option<String>) -> Option<u64> {
-    let value = value?;
-    match value.trim().parse() {
-        Ok(n) if n > 0 => Some(n),
-        _ => {
-            tracing::warn!(var, value, "not a positive whole number; using the default");
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_body_limit_is_bounded_by_what_a_queue_holds() {
-        let limits = |value: &str| {
-            Limits::from_lookup(|var| (var == MAX_BODY_BYTES_VAR).then(|| value.to_owned()))
-        };
-        assert_eq!(limits("186240").unwrap().max_body_bytes, 186_240);
-        assert_eq!(limits("0").unwrap().max_body_bytes, DEFAULT_MAX_BODY_BYTES);
-        for over in ["186241", "1048576", "18446744073709551615"] {
-            let error = limits(over).unwrap_err();
-            assert_eq!(error.var, MAX_BODY_BYTES_VAR);
-            assert!(error.why.contains(over), "{error}");
-        }
-    }
 
     #[test]
     fn api_keys_rotate() {

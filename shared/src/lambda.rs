@@ -3,11 +3,12 @@
 //! once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through the pipeline.
 
 use crate::answer::Answer;
-use crate::config::{Limits, Secrets};
+use crate::config::Secrets;
 use crate::ingest::{Pipeline, Request, Route};
-use crate::kind::Kind;
+use crate::kind::{Kind, Provider};
 use crate::queue::Queue;
 use crate::queue::sns::AwsQueue;
+use crate::settings::{self, Settings};
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{CONTENT_TYPE, HeaderValue};
 use lambda_http::tracing::subscriber::filter::LevelFilter;
@@ -22,11 +23,31 @@ pub use lambda_http::Error;
 pub async fn run(kind: Kind) -> Result<(), Error> {
     crate::panics::install();
     init_logging();
-    // A limit nothing could honour stops the function at its start (an init error, on the errors alarm).
-    let limits = Limits::from_env()?;
-    let secrets = Secrets::from_env_for(kind.provider());
+    let provider = kind.provider();
+    // A function is given its own provider's secret only: the others' are not read (nor parsed).
+    let own = |name: &str| {
+        let foreign = Provider::ALL
+            .iter()
+            .any(|other| *other != provider && other.secret_var() == name);
+        (!foreign).then(|| settings::env(name)).flatten()
+    };
+    let settings = match Settings::from_lookup(own) {
+        Ok(settings) => settings,
+        Err(malformed) => {
+            tracing::error!(
+                variables = malformed.vars().join(", "),
+                "{malformed}: every delivery will be answered 503"
+            );
+            let answer = &Answer::malformed(&malformed);
+            return lambda_http::run(service_fn(move |_: lambda_http::Request| async move {
+                Ok::<_, Error>(LambdaAnswer(answer.clone()))
+            }))
+            .await;
+        }
+    };
+    let secrets = Secrets::from_env_for(provider);
     for problem in secrets.problems() {
-        if problem.var == kind.provider().secret_var() {
+        if problem.var == provider.secret_var() {
             tracing::error!(
                 var = problem.var,
                 why = problem.why,
@@ -34,6 +55,7 @@ pub async fn run(kind: Kind) -> Result<(), Error> {
             );
         }
     }
+    let limits = settings.limits;
     let pipeline = Pipeline::new(secrets, AwsQueue::from_env(limits.queue_deadline), limits);
     let pipeline = &pipeline;
     lambda_http::run(service_fn(
@@ -48,7 +70,7 @@ pub async fn run(kind: Kind) -> Result<(), Error> {
 /// level of [`log_level`]. A level only, not per-module directives: unlike `lambda_http`'s default subscriber
 /// this builds no `EnvFilter`, which keeps its regex engine out of the package (BENCHMARKS.md).
 fn init_logging() {
-    let var = |name: &str| std::env::var(name).ok();
+    let var = settings::env;
     let logger = lambda_http::tracing::subscriber::fmt()
         .with_target(false)
         .without_time()
@@ -118,7 +140,7 @@ impl IntoResponse for LambdaAnswer {
 /// `TABLE_NAME` (the DynamoDB ledger) and `ROLLCALL_DEDUP_TTL_DAYS` (default 7).
 #[cfg(feature = "consumer")]
 pub async fn run_consumer() -> Result<(), Error> {
-    use crate::consumer::dynamodb::{DEFAULT_TTL, DynamoLedger};
+    use crate::consumer::dynamodb::DynamoLedger;
     use crate::consumer::{Consumer, LogOnly};
     use lambda_http::LambdaEvent;
     use lambda_http::aws_lambda_events::sqs::SqsEvent;
@@ -126,33 +148,26 @@ pub async fn run_consumer() -> Result<(), Error> {
     // No delivery scope here: any panic ends the process, as with `panic = "abort"` ([`crate::panics`]).
     crate::panics::install();
     init_logging();
-    let table = std::env::var("TABLE_NAME")
-        .map_err(|_| "TABLE_NAME is not set: name the ledger's DynamoDB table")?;
-    let ttl = match std::env::var("ROLLCALL_DEDUP_TTL_DAYS") {
-        Ok(days) => std::time::Duration::from_secs(
-            days.trim()
-                .parse::<u64>()
-                .map_err(|_| "ROLLCALL_DEDUP_TTL_DAYS is not a whole number of days")?
-                * 86_400,
-        ),
-        Err(_) => DEFAULT_TTL,
-    };
-    // The ledger must outlast the oldest Wix token the webhook functions accept, or a replay gets through.
-    match crate::config::wix_max_token_age(
-        std::env::var(crate::config::WIX_MAX_TOKEN_AGE_VAR)
-            .ok()
-            .as_deref(),
-    ) {
-        Ok(age) => {
-            if let Some(gap) = crate::config::replay_gap(ttl, age) {
-                tracing::warn!(gap, "the ledger does not cover every replayed Wix delivery");
-            }
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "the ledger TTL cannot be checked against the Wix token age")
-        }
+    let settings = Settings::from_env().inspect_err(|malformed| {
+        tracing::error!(variables = malformed.vars().join(", "), "{malformed}");
+    })?;
+    let table = settings::env(settings::TABLE_NAME)
+        .filter(|table| !table.trim().is_empty())
+        .ok_or("TABLE_NAME is not set: name the ledger's DynamoDB table")?;
+    let ttl = settings.dedup_ttl;
+    // The ledger must outlast the oldest Wix token the webhook functions accept, or a replay gets through
+    // (the age is well-formed: the settings were checked).
+    if let Ok(age) = crate::config::wix_max_token_age(
+        settings::env(crate::config::WIX_MAX_TOKEN_AGE_VAR).as_deref(),
+    ) && let Some(gap) = crate::config::replay_gap(ttl, age)
+    {
+        tracing::warn!(gap, "the ledger does not cover every replayed Wix delivery");
     }
-    let config = crate::aws::sdk_config_from_env(std::time::Duration::from_secs(5));
+    let config = crate::aws::sdk_config_for(
+        crate::aws::Service::DynamoDb,
+        settings::env,
+        std::time::Duration::from_secs(5),
+    );
     let ledger = DynamoLedger::new(aws_sdk_dynamodb::Client::new(&config), table, ttl);
     let consumer = &Consumer::new(ledger, LogOnly);
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

@@ -55,6 +55,7 @@ pub use rollcall_contract::payload;
 pub mod provider;
 pub mod quarantine;
 pub mod queue;
+pub mod settings;
 pub mod smoke;
 pub use rollcall_contract::sqs_text;
 

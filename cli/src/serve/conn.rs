@@ -15,6 +15,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use rollcall::answer::Rejected;
+use rollcall::settings;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -45,20 +46,20 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 pub struct ConnectionLimits {
     /// The most open connections. Past it, new connections wait in the listen queue until one closes. Keep it
     /// below the process's open-file limit (`ulimit -n`).
-    #[arg(long, env = "ROLLCALL_MAX_CONNECTIONS", default_value_t = 512,
+    #[arg(long, env = settings::MAX_CONNECTIONS, default_value_t = 512,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
     /// Milliseconds a client may take to send a request's head (request line and headers), counted from the
     /// connection's opening, or from the first byte of the next request on a kept-alive connection.
-    #[arg(long, env = "ROLLCALL_HEADER_TIMEOUT_MS", default_value_t = 30_000,
+    #[arg(long, env = settings::HEADER_TIMEOUT_MS, default_value_t = 30_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub header_timeout_ms: u64,
     /// Milliseconds a client may take to send a whole body, counted from the end of its head; later is `408`.
-    #[arg(long, env = "ROLLCALL_BODY_TIMEOUT_MS", default_value_t = 60_000,
+    #[arg(long, env = settings::BODY_TIMEOUT_MS, default_value_t = 60_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub body_timeout_ms: u64,
     /// Milliseconds a kept-alive connection may stay idle between requests before it is closed.
-    #[arg(long, env = "ROLLCALL_IDLE_TIMEOUT_MS", default_value_t = 60_000,
+    #[arg(long, env = settings::IDLE_TIMEOUT_MS, default_value_t = 60_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_ms: u64,
 }

@@ -15,6 +15,7 @@ mod queue_file;
 mod queue_tools;
 mod reliability;
 mod serve_limits;
+mod settings;
 mod sqs_rules;
 mod subscriptions;
 mod wix_token_age;

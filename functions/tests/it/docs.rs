@@ -150,3 +150,31 @@ fn every_test_the_docs_cite_exists() {
         "tests cited in the docs that do not exist: {missing:?}"
     );
 }
+
+/// The README's configuration table and the settings table (`rollcall::settings::SETTINGS`) name the same
+/// variables: a variable added to either fails here until the other has it.
+#[test]
+fn the_readme_configuration_table_is_the_settings_table() {
+    let readme = read("README.md");
+    let section = readme
+        .split("\n## Configuration\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README.md has a `## Configuration` section");
+    let mut documented: Vec<&str> = section
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .filter_map(|line| line.split('|').nth(1))
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .collect();
+    documented.sort_unstable();
+    let mut read: Vec<&str> = rollcall::settings::SETTINGS
+        .iter()
+        .map(|s| s.name)
+        .collect();
+    read.sort_unstable();
+    assert_eq!(
+        documented, read,
+        "README.md's configuration table against shared/src/settings.rs"
+    );
+}

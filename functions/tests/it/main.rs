@@ -15,6 +15,7 @@ mod fan_out;
 mod panics;
 mod personal_data;
 mod release_build;
+mod settings;
 mod sqs_rules;
 mod template;
 mod template_per_kind;

@@ -22,7 +22,8 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long handled ids are remembered by default: providers retry for up to two days.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+pub const DEFAULT_TTL: Duration =
+    Duration::from_secs(crate::settings::DEFAULT_DEDUP_TTL_DAYS * 24 * 3600);
 
 /// The DynamoDB ledger.
 pub struct DynamoLedger {

@@ -108,18 +108,14 @@ impl SnsQueue {
     /// Reads `TOPIC_ARN` and, for the quarantine, `QUARANTINE_QUEUE_URL` ([`SqsQueue::from_env`]); each
     /// operation gives up after `deadline`.
     pub fn from_env(deadline: Duration) -> SnsQueue {
-        let topic = match std::env::var(TOPIC_ARN_VAR) {
-            Ok(topic) if !topic.trim().is_empty() => TopicArn::parse(&topic),
+        let topic = match crate::settings::env(TOPIC_ARN_VAR) {
+            Some(topic) if !topic.trim().is_empty() => TopicArn::parse(&topic),
             _ => Err(NotConfigured {
                 var: TOPIC_ARN_VAR,
                 why: "the variable is not set".into(),
             }),
         };
-        let client = client_from_lookup(
-            |name| std::env::var(name).ok(),
-            topic.as_ref().ok(),
-            deadline,
-        );
+        let client = client_from_lookup(crate::settings::env, topic.as_ref().ok(), deadline);
         SnsQueue {
             client,
             topic,
@@ -138,34 +134,25 @@ impl SnsQueue {
     }
 }
 
-/// An SNS client configured through `lookup` (see [`crate::aws::sdk_config_from_lookup`]), in the region of
-/// `topic` when given; `AWS_ENDPOINT_URL_SNS` overrides `AWS_ENDPOINT_URL` for SNS alone.
+/// An SNS client configured through `lookup` (see [`crate::aws::sdk_config_for`]), in the region of
+/// `topic` when given; `AWS_ENDPOINT_URL_SNS` overrides `AWS_ENDPOINT_URL` for SNS alone, TLS roots included.
 pub fn client_from_lookup(
     lookup: impl Fn(&str) -> Option<String>,
     topic: Option<&TopicArn>,
     deadline: Duration,
 ) -> Client {
-    let endpoint = lookup("AWS_ENDPOINT_URL_SNS");
     client_on(
-        &crate::aws::sdk_config_from_lookup(lookup, deadline),
+        &crate::aws::sdk_config_for(crate::aws::Service::Sns, lookup, deadline),
         topic,
-        endpoint,
     )
 }
 
-/// An SNS client on `config`, in the region of `topic` when given, at `endpoint` when given and not blank (the
-/// value of `AWS_ENDPOINT_URL_SNS`).
-pub fn client_on(
-    config: &aws_types::SdkConfig,
-    topic: Option<&TopicArn>,
-    endpoint: Option<String>,
-) -> Client {
+/// An SNS client on `config` (made for [`crate::aws::Service::Sns`]: its endpoint and TLS roots), in the region
+/// of `topic` when given.
+pub fn client_on(config: &aws_types::SdkConfig, topic: Option<&TopicArn>) -> Client {
     let mut sns = aws_sdk_sns::config::Builder::from(config);
     if let Some(topic) = topic {
         sns = sns.region(aws_sdk_sns::config::Region::new(topic.region().to_owned()));
-    }
-    if let Some(endpoint) = endpoint.filter(|v| !v.trim().is_empty()) {
-        sns = sns.endpoint_url(endpoint);
     }
     Client::from_conf(sns.build())
 }
@@ -257,7 +244,7 @@ pub enum AwsQueue {
 impl AwsQueue {
     /// Reads the environment as the functions have it; each operation gives up after `deadline`.
     pub fn from_env(deadline: Duration) -> AwsQueue {
-        let topic_set = std::env::var(TOPIC_ARN_VAR).is_ok_and(|v| !v.trim().is_empty());
+        let topic_set = crate::settings::env(TOPIC_ARN_VAR).is_some_and(|v| !v.trim().is_empty());
         if topic_set {
             AwsQueue::Sns(SnsQueue::from_env(deadline))
         } else {

@@ -30,7 +30,7 @@ pub struct SqsQueue {
 impl SqsQueue {
     /// Reads `QUEUE_URL` and `QUARANTINE_QUEUE_URL`; each operation gives up after `deadline`.
     pub fn from_env(deadline: Duration) -> SqsQueue {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let var = |name: &str| crate::settings::env(name).filter(|v| !v.trim().is_empty());
         SqsQueue::new(
             client_from_env(deadline),
             var("QUEUE_URL"),
@@ -75,21 +75,19 @@ impl SqsQueue {
     }
 }
 
-/// An SQS client from the environment (see [`crate::aws::sdk_config_from_lookup`]); `AWS_ENDPOINT_URL_SQS`
-/// overrides `AWS_ENDPOINT_URL` for SQS alone.
+/// An SQS client from the environment (see [`crate::aws::sdk_config_for`]); `AWS_ENDPOINT_URL_SQS`
+/// overrides `AWS_ENDPOINT_URL` for SQS alone, TLS roots included.
 fn client_from_env(deadline: Duration) -> Client {
-    client_from_lookup(|name| std::env::var(name).ok(), deadline)
+    client_from_lookup(crate::settings::env, deadline)
 }
 
 /// An SQS client configured through `lookup` (a variable name to its value).
 pub fn client_from_lookup(lookup: impl Fn(&str) -> Option<String>, deadline: Duration) -> Client {
-    let endpoint = lookup("AWS_ENDPOINT_URL_SQS").filter(|v| !v.trim().is_empty());
-    let config = crate::aws::sdk_config_from_lookup(lookup, deadline);
-    let mut sqs = aws_sdk_sqs::config::Builder::from(&config);
-    if let Some(endpoint) = endpoint {
-        sqs = sqs.endpoint_url(endpoint);
-    }
-    Client::from_conf(sqs.build())
+    Client::new(&crate::aws::sdk_config_for(
+        crate::aws::Service::Sqs,
+        lookup,
+        deadline,
+    ))
 }
 
 /// The longest wait SQS allows a receive (`WaitTimeSeconds`).

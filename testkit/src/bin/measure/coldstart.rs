@@ -1,7 +1,8 @@
-//! `measure coldstart`: init and first answer per function binary against `hello`, alternating runs.
+//! `measure coldstart`: init and first answer per function binary against `hello`, alternating runs; with
+//! `--sns`, each function a second time with `TOPIC_ARN` set instead of `QUEUE_URL`, in the same rounds.
 
 use crate::Result;
-use crate::queues::{function_env, queue_round_trip, queue_stand_in, queues};
+use crate::queues::{Via, function_env, queue_round_trip, queue_stand_in, queues};
 use crate::report::{median, ms, verdict};
 use rollcall::Kind;
 use rollcall_testkit::deliveries::{self, WixSigner};
@@ -85,10 +86,32 @@ pub(crate) struct Coldstart {
     /// millisecond left to subtract.
     #[arg(long)]
     stub_queue: bool,
+    /// Also run each function with `TOPIC_ARN` set (an SNS FIFO topic, `Publish`) instead of `QUEUE_URL`, in the
+    /// same rounds, as rows `BIN (SNS)`; its queue round trip is one `Publish` on a fresh client.
+    #[arg(long)]
+    sns: bool,
 }
 
-/// The binaries `coldstart` measures, in table order: every function then `consumer`, or the `--only` ones.
-fn coldstart_binaries(only: &[String]) -> Result<Vec<(String, Option<Kind>)>> {
+/// One row of the table: a binary, the kind of delivery it is handed (none for `consumer`) and where its
+/// messages go.
+struct Row {
+    binary: String,
+    kind: Option<Kind>,
+    via: Via,
+}
+
+impl Row {
+    fn name(&self) -> String {
+        match self.via {
+            Via::Sqs => self.binary.clone(),
+            Via::Sns => format!("{} (SNS)", self.binary),
+        }
+    }
+}
+
+/// The rows `coldstart` measures, in table order: every function (with `sns`, each followed by itself publishing
+/// to the topic) then `consumer`, or the `--only` ones.
+fn coldstart_rows(only: &[String], sns: bool) -> Result<Vec<Row>> {
     let mut binaries: Vec<(String, Option<Kind>)> =
         Kind::ALL.iter().map(|k| (k.binary(), Some(*k))).collect();
     binaries.push(("consumer".into(), None));
@@ -105,7 +128,23 @@ fn coldstart_binaries(only: &[String]) -> Result<Vec<(String, Option<Kind>)>> {
     if !only.is_empty() {
         binaries.retain(|(binary, _)| only.contains(binary));
     }
-    Ok(binaries)
+    let mut rows = Vec::new();
+    for (binary, kind) in binaries {
+        let also_sns = sns && kind.is_some();
+        rows.push(Row {
+            binary: binary.clone(),
+            kind,
+            via: Via::Sqs,
+        });
+        if also_sns {
+            rows.push(Row {
+                binary,
+                kind,
+                via: Via::Sns,
+            });
+        }
+    }
+    Ok(rows)
 }
 
 /// Prints the cold-start table: every measured binary against `hello`, in alternating rounds.
@@ -116,9 +155,10 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart)
         label,
         only,
         stub_queue,
+        sns,
     } = options;
     let rounds = *rounds;
-    let binaries = coldstart_binaries(only)?;
+    let rows = coldstart_rows(only, *sns)?;
     let queues = match endpoint {
         _ if *stub_queue => Some(queue_stand_in().await?),
         Some(endpoint) => Some(queues(endpoint).await?),
@@ -127,23 +167,38 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart)
             None
         }
     };
-    let mut env = function_env(queues.as_ref());
+    let mut extra = Vec::new();
     for pair in extra_env {
         let (key, value) = pair
             .split_once('=')
             .ok_or_else(|| format!("--env {pair}: expected KEY=VALUE"))?;
-        env.push((String::from(key).leak(), value.to_string()));
+        extra.push((&*String::from(key).leak(), value.to_string()));
     }
+    let env_via = |via| {
+        let mut env = function_env(queues.as_ref(), via);
+        env.extend(extra.iter().cloned());
+        env
+    };
+    let (sqs_env, sns_env) = (env_via(Via::Sqs), env_via(Via::Sns));
     let consumer_env = {
-        let mut env = env.clone();
+        let mut env = sqs_env.clone();
         env.push(("TABLE_NAME", "rollcall-bench-ledger".into()));
         env
     };
     let signer = WixSigner::new();
-    // One SendMessage before measuring, so that the measuring process's own one-time set-up is not counted.
+    // One SendMessage (and Publish) before measuring, so that the measuring process's own one-time set-up is
+    // not counted.
     if let Some(q) = &queues {
         let kind = Kind::OmerloParticipantCreated;
-        queue_round_trip(q, kind, &deliveries::unique_body(kind, u64::MAX, &signer)).await?;
+        let vias: &[Via] = if *sns {
+            &[Via::Sqs, Via::Sns]
+        } else {
+            &[Via::Sqs]
+        };
+        for (n, via) in (0..).zip(vias) {
+            let body = deliveries::unique_body(kind, u64::MAX - n, &signer);
+            queue_round_trip(q, kind, &body, *via).await?;
+        }
     }
     struct Samples {
         init: Vec<f64>,
@@ -152,7 +207,7 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart)
         hello_first: Vec<f64>,
         rtt: Vec<f64>,
     }
-    let mut samples: Vec<Samples> = binaries
+    let mut samples: Vec<Samples> = rows
         .iter()
         .map(|_| Samples {
             init: vec![],
@@ -165,7 +220,7 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart)
     let mut seq = 0u64;
     for round in 0..rounds {
         eprintln!("coldstart: round {}/{rounds}", round + 1);
-        for ((binary, kind), s) in binaries.iter().zip(samples.iter_mut()) {
+        for (Row { binary, kind, via }, s) in rows.iter().zip(samples.iter_mut()) {
             seq += 1;
             let body = kind.map(|k| deliveries::unique_body(k, seq, &signer));
             let event = match (kind, &body, &queues) {
@@ -174,7 +229,11 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart)
             };
             let hello_event = event.clone().unwrap_or_else(|| b"{}".to_vec());
             let hello = cold_run(dir, "hello", &[], Some(&hello_event)).await?;
-            let env = if kind.is_some() { &env } else { &consumer_env };
+            let env = match (kind, via) {
+                (None, _) => &consumer_env,
+                (Some(_), Via::Sqs) => &sqs_env,
+                (Some(_), Via::Sns) => &sns_env,
+            };
             let run = cold_run(dir, binary, env, event.as_deref()).await?;
             s.hello_init.push(hello.init_ms);
             s.hello_first.extend(hello.first_answer_ms);
@@ -183,7 +242,7 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart)
                 s.first.push(first);
                 // A different id than the function's message, so that the FIFO queue stores both.
                 let other = deliveries::unique_body(*k, seq + (1 << 40), &signer);
-                s.rtt.push(queue_round_trip(q, *k, &other).await?);
+                s.rtt.push(queue_round_trip(q, *k, &other, *via).await?);
             }
         }
     }
@@ -196,7 +255,8 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart)
     );
     println!("| --- | --: | --: | --: | --: | --: | --: | --: | --: |");
     let (mut init_ratios, mut first_ratios) = (vec![], vec![]);
-    for ((binary, _), s) in binaries.iter().zip(&samples) {
+    let mut nets = Vec::new();
+    for (row, s) in rows.iter().zip(&samples) {
         let (init, hello_init) = (median(&s.init), median(&s.hello_init));
         let init_ratio = init / hello_init;
         init_ratios.push(init_ratio);
@@ -208,11 +268,13 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart)
             let net = first - rtt;
             let ratio = net / hello_first;
             first_ratios.push(ratio);
+            nets.push((row, net));
             format!(
                 "{first:.2} | {rtt:.2} | {net:.2} | {hello_first:.2} | **{ratio:.2}** ({})",
                 verdict(ratio, 1.3)
             )
         };
+        let binary = row.name();
         println!(
             "| {binary} | {init:.2} | {hello_init:.2} | **{init_ratio:.2}** ({}) | {first_cells} |",
             verdict(init_ratio, 1.3)
@@ -224,5 +286,21 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, options: &Coldstart)
         worst(&init_ratios),
         worst(&first_ratios)
     );
+    if *sns {
+        // SNS against SQS, per function: the same binary, rounds and machine, only `TOPIC_ARN` for `QUEUE_URL`.
+        for (row, net) in nets.iter().filter(|(row, _)| row.via == Via::Sns) {
+            let sqs = nets
+                .iter()
+                .find(|(other, _)| other.via == Via::Sqs && other.binary == row.binary);
+            if let Some((_, sqs_net)) = sqs {
+                println!(
+                    "{}: first answer − queue with SNS {net:.2} ms against SQS {sqs_net:.2} ms: **{:.2}×**.",
+                    row.binary,
+                    net / sqs_net
+                );
+            }
+        }
+        println!();
+    }
     Ok(())
 }

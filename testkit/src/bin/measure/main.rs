@@ -5,7 +5,8 @@
 //! - `coldstart`: per function binary against `hello`, alternating runs: init (process start to the first
 //!   `GET …/invocation/next`) and first answer (process start to the first response posted), minus the queue's
 //!   own round trip (a `SendMessage` of the same kind of message, on a fresh client, to the same SQS server:
-//!   moto, or with `--stub-queue` a stand-in in this process that answers at once).
+//!   moto, or with `--stub-queue` a stand-in in this process that answers at once); with `--sns`, each function
+//!   also with `TOPIC_ARN` set instead of `QUEUE_URL`, its round trip then one SNS `Publish`.
 //! - `memory`: peak RSS (`VmHWM`) after N invocations, against `hello`.
 //! - `sizes`: binary and zipped `bootstrap` sizes.
 //! - `serve`: `rollcall serve` (SQLite queue) against `floor` (bare axum) under the same closed-loop load, and

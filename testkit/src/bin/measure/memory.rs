@@ -1,7 +1,7 @@
 //! `measure memory`: peak RSS after N invocations, against `hello`.
 
 use crate::Result;
-use crate::queues::{function_env, queues};
+use crate::queues::{Via, function_env, queues};
 use crate::report::{mib, verdict};
 use rollcall::Kind;
 use rollcall_testkit::deliveries::{self, WixSigner};
@@ -90,7 +90,7 @@ pub(crate) async fn run(dir: &Path, endpoint: Option<&str>, invocations: usize) 
             Some(endpoint) => Some(queues(endpoint).await?),
             None => None,
         };
-        let env = function_env(queues.as_ref());
+        let env = function_env(queues.as_ref(), Via::Sqs);
         let events: Vec<Vec<u8>> = (0..invocations as u64)
             .map(|n| {
                 let body = deliveries::unique_body(kind, ((i as u64) << 32) + n, &signer);

@@ -2,7 +2,7 @@
 
 use crate::Result;
 use crate::callgrind::{callgrind, per_delivery_instructions, valgrind};
-use crate::queues::function_env;
+use crate::queues::{Via, function_env};
 use crate::report::mib;
 use crate::sizes::zipped_size;
 use rollcall::Kind;
@@ -20,7 +20,7 @@ pub(crate) fn run(dir: &Path, label: &str) -> Result<()> {
     let mut init = valgrind(&binary);
     init.env_clear()
         .envs(lambda_env("127.0.0.1:9", &kind.binary()))
-        .envs(function_env(None))
+        .envs(function_env(None, Via::Sqs))
         .envs([
             ("QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/1/q.fifo"),
             (

@@ -67,13 +67,15 @@ pub fn render_consumer(template: &str) -> Result<String, String> {
     replace(template, [(CONSUMER_REGION, body)])
 }
 
-/// `text` with the lines between each pair of markers replaced by its body.
-fn replace(
+/// `text` with the lines between each pair of marker lines replaced by its body; an error names a missing marker.
+/// Every generated region of a hand-written file is written this way (the templates, the deploying guide's rows).
+pub fn replace(
     text: &str,
-    regions: impl IntoIterator<Item = ((&'static str, &'static str), String)>,
+    regions: impl IntoIterator<Item = ((impl AsRef<str>, impl AsRef<str>), String)>,
 ) -> Result<String, String> {
     let mut out = text.to_owned();
     for ((begin, end), body) in regions {
+        let (begin, end) = (begin.as_ref(), end.as_ref());
         let start = out
             .find(&format!("{begin}\n"))
             .ok_or_else(|| format!("no line `{begin}`"))?

@@ -49,21 +49,10 @@ fn table(provider: Provider) -> String {
 
 /// `guide` with every provider's rows written anew from the registry; an error names a missing marker line.
 pub fn render(guide: &str) -> Result<String, String> {
-    let mut out = guide.to_owned();
-    for provider in Provider::ALL {
-        let (begin, end) = (begin(provider), end(provider));
-        let start = out
-            .find(&format!("{begin}\n"))
-            .ok_or_else(|| format!("no line `{begin}`"))?
-            + begin.len()
-            + 1;
-        let stop = out[start..]
-            .find(&format!("{end}\n"))
-            .ok_or_else(|| format!("no line `{end}` after `{begin}`"))?
-            + start;
-        out.replace_range(start..stop, &table(provider));
-    }
-    Ok(out)
+    rollcall_testkit::template::replace(
+        guide,
+        Provider::ALL.map(|provider| ((begin(provider), end(provider)), table(provider))),
+    )
 }
 
 #[cfg(test)]

@@ -70,43 +70,17 @@ fn a_refused_path_reaches_logs_and_answers_percent_encoded_and_bounded() {
 /// at its start, naming the variable; the largest accepted still reads a body whole.
 #[test]
 fn an_out_of_range_body_limit_stops_serve_at_its_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = std::process::Command::new(ROLLCALL);
-    command
-        .args(["serve", "--dev", "--addr", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env("ROLLCALL_MAX_BODY_BYTES", "18446744073709551615")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped());
-    for var in SECRET_VARS {
-        command.env_remove(var);
-    }
-    let mut child = command.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("serve started with an out-of-range body limit");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let (status, stderr) = serve_exit(
+        &["--dev"],
+        &[("ROLLCALL_MAX_BODY_BYTES", "18446744073709551615")],
+    );
     assert!(!status.success());
     assert!(
         stderr.contains("ROLLCALL_MAX_BODY_BYTES") && stderr.contains("18446744073709551615"),
         "{stderr}"
     );
 
+    let dir = tempfile::tempdir().unwrap();
     let server = serve(
         dir.path(),
         &["--dev"],

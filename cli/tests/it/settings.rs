@@ -3,45 +3,6 @@
 //! malformed secret to a server answering 503).
 
 use crate::common::*;
-use std::io::Read;
-use std::time::{Duration, Instant};
-
-/// Runs `rollcall serve ARGS` with `env`: its exit status and stderr, or a failure when it is still serving.
-fn serve_exit(args: &[&str], env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = std::process::Command::new(ROLLCALL);
-    command
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped());
-    for var in SECRET_VARS {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().copied());
-    let mut child = command.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("serve started with malformed settings");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (status, stderr)
-}
 
 #[test]
 fn serve_refuses_to_start_naming_every_malformed_setting() {

@@ -9,7 +9,6 @@
 use crate::CliError;
 use crate::output::{Lines, note};
 use crate::queues::{AnyQueue, QueueArgs, Quiet, tool_limits};
-use rollcall::config::Secrets;
 use rollcall::ingest::{Pipeline, Replayed};
 use rollcall::quarantine::QuarantineRecord;
 use rollcall::queue::{Inbox, Lane, Queue, QueueError, Received};
@@ -42,7 +41,7 @@ pub async fn replay(
             (quiet, queue)
         }
     };
-    let pipeline = Pipeline::new(Secrets::from_env(), queue, tool_limits());
+    let pipeline = Pipeline::new(rollcall::settings::secrets(), queue, tool_limits());
     let mut run = Run::default();
     let mut out = Lines::stdout();
     // The kept records are released however the run ends: an error, a closed pipe or a quiet queue.
@@ -150,7 +149,7 @@ impl Run {
 mod tests {
     use super::*;
     use rollcall::Kind;
-    use rollcall::config::Limits;
+    use rollcall::config::{Limits, Secrets};
     use rollcall::message::Message;
     use rollcall::queue::Published;
     use std::sync::Mutex;

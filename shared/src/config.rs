@@ -192,7 +192,7 @@ pub fn replay_gap(window: Duration, max_token_age: Option<Duration>) -> Option<S
 }
 
 /// `lookup` restricted to `provider`'s variables (its secret; for Wix also its verification settings).
-fn only(
+pub(crate) fn only(
     provider: Provider,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> impl Fn(&str) -> Option<String> {
@@ -214,17 +214,6 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// Reads every provider's secret from its environment variable.
-    pub fn from_env() -> Secrets {
-        Secrets::from_lookup(|var| std::env::var(var).ok())
-    }
-
-    /// Reads only `provider`'s secret from its environment variable, as a function of that provider needs (it
-    /// is given no other): the other providers are not configured, and no time goes to parsing their keys.
-    pub fn from_env_for(provider: Provider) -> Secrets {
-        Secrets::from_lookup(only(provider, |var| std::env::var(var).ok()))
-    }
-
     /// Reads the secrets through `lookup` (a variable name to its value).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Secrets {
         let read = |provider: Provider| {
@@ -297,6 +286,74 @@ impl Default for Limits {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             queue_deadline: DEFAULT_QUEUE_DEADLINE,
         }
+    }
+}
+
+/// The variable naming the topic.
+pub const TOPIC_ARN_VAR: &str = "TOPIC_ARN";
+
+/// An SNS topic's ARN, `arn:PARTITION:sns:REGION:ACCOUNT:NAME`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicArn {
+    arn: String,
+    region: String,
+}
+
+impl TopicArn {
+    /// Reads an ARN: six `:`-separated fields, the service `sns`, a region, a 12-digit account and a topic name
+    /// of 1 to 256 letters, digits, `-` and `_` (a FIFO topic's ending in `.fifo`).
+    pub fn parse(arn: &str) -> Result<TopicArn, NotConfigured> {
+        let invalid = |why: &str| NotConfigured {
+            var: TOPIC_ARN_VAR,
+            why: format!("not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME): {why}"),
+        };
+        let arn = arn.trim();
+        let fields: Vec<&str> = arn.split(':').collect();
+        let [prefix, partition, service, region, account, name] = fields[..] else {
+            return Err(invalid("it does not have six fields separated by `:`"));
+        };
+        if prefix != "arn" || partition.is_empty() || service != "sns" {
+            return Err(invalid("it does not start with `arn:PARTITION:sns:`"));
+        }
+        if region.is_empty()
+            || !region
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(invalid("its region is not one"));
+        }
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("its account is not 12 digits"));
+        }
+        let stem = name.strip_suffix(".fifo").unwrap_or(name);
+        let stem_fits = !stem.is_empty()
+            && stem
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !stem_fits || name.len() > 256 {
+            return Err(invalid(
+                "its topic name is not 1 to 256 letters, digits, `-` or `_`",
+            ));
+        }
+        Ok(TopicArn {
+            arn: arn.to_owned(),
+            region: region.to_owned(),
+        })
+    }
+
+    /// The ARN as given (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.arn
+    }
+
+    /// The region the topic is in.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Whether it is a FIFO topic (its name ends in `.fifo`): its publishes carry a group and a de-duplication id.
+    pub fn is_fifo(&self) -> bool {
+        self.arn.ends_with(".fifo")
     }
 }
 

@@ -3,7 +3,6 @@
 //! once per cold start, then serves API Gateway (HTTP API, payload 2.0) events through the pipeline.
 
 use crate::answer::Answer;
-use crate::config::Secrets;
 use crate::ingest::{Pipeline, Request, Route};
 use crate::kind::{Kind, Provider};
 use crate::queue::Queue;
@@ -45,7 +44,7 @@ pub async fn run(kind: Kind) -> Result<(), Error> {
             .await;
         }
     };
-    let secrets = Secrets::from_env_for(provider);
+    let secrets = settings::secrets_for(provider);
     for problem in secrets.problems() {
         if problem.var == provider.secret_var() {
             tracing::error!(

@@ -9,9 +9,10 @@
 //! ([`Rule::Free`]).
 
 use crate::config::{
-    self, ApiKeys, Limits, MAX_BODY_BYTES_CEILING, MAX_BODY_BYTES_VAR, WIX_APP_ID_VAR,
+    self, ApiKeys, Limits, MAX_BODY_BYTES_CEILING, MAX_BODY_BYTES_VAR, Secrets, WIX_APP_ID_VAR,
     WIX_MAX_TOKEN_AGE_VAR, WixKeys,
 };
+use crate::kind::Provider;
 use std::fmt;
 use std::time::Duration;
 
@@ -36,7 +37,7 @@ pub const BODY_TIMEOUT_MS: &str = "ROLLCALL_BODY_TIMEOUT_MS";
 /// `rollcall serve --idle-timeout-ms`.
 pub const IDLE_TIMEOUT_MS: &str = "ROLLCALL_IDLE_TIMEOUT_MS";
 /// The SNS topic the functions publish to (`--topic` of `quarantine replay`).
-pub const TOPIC_ARN: &str = "TOPIC_ARN";
+pub const TOPIC_ARN: &str = config::TOPIC_ARN_VAR;
 
 /// How a variable's value is checked.
 #[derive(Debug, Clone, Copy)]
@@ -96,7 +97,7 @@ pub const SETTINGS: &[Setting] = &[
     setting(WIX_MAX_TOKEN_AGE_VAR, "259200", Rule::Parsed(token_age)),
     setting("QUEUE_URL", "none: 503", Rule::Free),
     setting("QUARANTINE_QUEUE_URL", "none: 503", Rule::Free),
-    setting(TOPIC_ARN, "none", Rule::Free),
+    setting(TOPIC_ARN, "none", Rule::Parsed(topic_arn)),
     setting(QUEUE, ".rollcall/queue.db", Rule::Flag),
     setting(QUARANTINE_QUEUE, "none", Rule::Flag),
     setting(MAX_BODY_BYTES_VAR, "131072", Rule::Parsed(body_bytes)),
@@ -128,6 +129,10 @@ fn api_keys(value: &str) -> Result<(), String> {
 
 fn wix_keys(value: &str) -> Result<(), String> {
     WixKeys::parse("", value).map(drop).map_err(|e| e.why)
+}
+
+fn topic_arn(value: &str) -> Result<(), String> {
+    config::TopicArn::parse(value).map(drop).map_err(|e| e.why)
 }
 
 fn token_age(value: &str) -> Result<(), String> {
@@ -247,6 +252,17 @@ impl Settings {
 /// A variable of the process environment, `None` when unset or not Unicode.
 pub fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
+}
+
+/// Every provider's secret from its environment variable.
+pub fn secrets() -> Secrets {
+    Secrets::from_lookup(env)
+}
+
+/// Only `provider`'s secret from its environment variable, as a function of that provider needs (it is given no
+/// other): the other providers are not configured, and no time goes to parsing their keys.
+pub fn secrets_for(provider: Provider) -> Secrets {
+    Secrets::from_lookup(config::only(provider, env))
 }
 
 #[cfg(test)]

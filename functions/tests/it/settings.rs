@@ -16,12 +16,18 @@ async fn malformed_settings_are_logged_at_init_and_answered_503_all_named() {
     let mut env = aws::function_env("http://127.0.0.1:9", "", "");
     env.extend([
         ("WIX_MAX_TOKEN_AGE_SECS", "3 days".into()),
+        // A queue's ARN where the topic's goes.
+        (
+            "TOPIC_ARN",
+            "arn:aws:sqs:us-east-1:123456789012:messages.fifo".into(),
+        ),
         ("ROLLCALL_MAX_BODY_BYTES", "1048576".into()),
         ("ROLLCALL_QUEUE_DEADLINE_MS", "soon".into()),
         ("AWS_LAMBDA_LOG_FORMAT", "JSON".into()),
     ]);
     let malformed = [
         "WIX_MAX_TOKEN_AGE_SECS",
+        "TOPIC_ARN",
         "ROLLCALL_MAX_BODY_BYTES",
         "ROLLCALL_QUEUE_DEADLINE_MS",
     ];

@@ -2,7 +2,7 @@
 //! has the same shape (`authenticate`, `read`, `map`, then one function per entity it sends) and re-exports its
 //! payload types, which are the contract's (`rollcall_contract::provider`). Wix is a folder: [`wix`] authenticates
 //! and decodes every Wix delivery, [`wix::calendar`] reads the Calendar participations, [`wix::events`] the Wix
-//! Events guests and events. What the providers share lives below them, in [`common`].
+//! Events guests and events. What the providers share lives below them, in `common`.
 
 pub(crate) mod common;
 pub mod mighty_networks;

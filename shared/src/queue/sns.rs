@@ -18,6 +18,7 @@
 use super::sqs::SqsQueue;
 use super::{Inbox, Lane, Published, Queue, QueueError, Received};
 use crate::config::NotConfigured;
+pub use crate::config::{TOPIC_ARN_VAR, TopicArn};
 use crate::message::Message;
 use crate::quarantine::QuarantineRecord;
 use crate::sqs_text::{self, Refusal};
@@ -27,74 +28,6 @@ use aws_sdk_sns::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::operation::publish::PublishError;
 use aws_sdk_sns::types::MessageAttributeValue;
 use std::time::Duration;
-
-/// The variable naming the topic.
-pub const TOPIC_ARN_VAR: &str = "TOPIC_ARN";
-
-/// An SNS topic's ARN, `arn:PARTITION:sns:REGION:ACCOUNT:NAME`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TopicArn {
-    arn: String,
-    region: String,
-}
-
-impl TopicArn {
-    /// Reads an ARN: six `:`-separated fields, the service `sns`, a region, a 12-digit account and a topic name
-    /// of 1 to 256 letters, digits, `-` and `_` (a FIFO topic's ending in `.fifo`).
-    pub fn parse(arn: &str) -> Result<TopicArn, NotConfigured> {
-        let invalid = |why: &str| NotConfigured {
-            var: TOPIC_ARN_VAR,
-            why: format!("not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME): {why}"),
-        };
-        let arn = arn.trim();
-        let fields: Vec<&str> = arn.split(':').collect();
-        let [prefix, partition, service, region, account, name] = fields[..] else {
-            return Err(invalid("it does not have six fields separated by `:`"));
-        };
-        if prefix != "arn" || partition.is_empty() || service != "sns" {
-            return Err(invalid("it does not start with `arn:PARTITION:sns:`"));
-        }
-        if region.is_empty()
-            || !region
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            return Err(invalid("its region is not one"));
-        }
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid("its account is not 12 digits"));
-        }
-        let stem = name.strip_suffix(".fifo").unwrap_or(name);
-        let stem_fits = !stem.is_empty()
-            && stem
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !stem_fits || name.len() > 256 {
-            return Err(invalid(
-                "its topic name is not 1 to 256 letters, digits, `-` or `_`",
-            ));
-        }
-        Ok(TopicArn {
-            arn: arn.to_owned(),
-            region: region.to_owned(),
-        })
-    }
-
-    /// The ARN as given (trimmed).
-    pub fn as_str(&self) -> &str {
-        &self.arn
-    }
-
-    /// The region the topic is in.
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-
-    /// Whether it is a FIFO topic (its name ends in `.fifo`): its publishes carry a group and a de-duplication id.
-    pub fn is_fifo(&self) -> bool {
-        self.arn.ends_with(".fifo")
-    }
-}
 
 /// Messages to an SNS topic, quarantine records to the SQS adapter's quarantine.
 #[derive(Clone, Debug)]

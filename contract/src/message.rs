@@ -157,6 +157,10 @@ pub struct ParticipationView {
     /// where the provider does not say. Added in v1: absent from older messages.
     #[serde(default)]
     pub waitlisted: Option<bool>,
+    /// Whether the person attended: `false` when the host marked a no-show (Calendly), `true` when checked in
+    /// (Wix Events `checkedIn`); `null` where the provider does not say. Added in v1: absent from older messages.
+    #[serde(default)]
+    pub attended: Option<bool>,
 }
 
 /// A participation status, the same words for every provider.
@@ -318,11 +322,12 @@ pub fn json_schema() -> serde_json::Value {
 }
 
 /// Fields added within v1, hence optional in the schema: `(definition, field)`.
-pub const ADDED_IN_V1: [(&str, &str); 4] = [
+pub const ADDED_IN_V1: [(&str, &str); 5] = [
     ("MessageData", "anonymize_request"),
     ("MessageData", "revision"),
     ("EventView", "status"),
     ("ParticipationView", "waitlisted"),
+    ("ParticipationView", "attended"),
 ];
 
 /// Marks every property of every object definition required but those of [`ADDED_IN_V1`].

@@ -79,7 +79,11 @@ fn a_message_without_the_fields_added_within_v1_still_reads() {
         let data = older["data"].as_object_mut().unwrap();
         data.remove("revision");
         data.remove("anonymize_request");
-        for (view, field) in [("event", "status"), ("participation", "waitlisted")] {
+        for (view, field) in [
+            ("event", "status"),
+            ("participation", "waitlisted"),
+            ("participation", "attended"),
+        ] {
             if let Some(view) = data.get_mut(view).and_then(Value::as_object_mut) {
                 view.remove(field);
             }

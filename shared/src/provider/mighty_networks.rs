@@ -110,6 +110,7 @@ fn rsvp(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
             status,
             party_size: None,
             waitlisted: None,
+            attended: None,
         }),
         sequence: None,
         revision: None,

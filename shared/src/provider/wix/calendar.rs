@@ -58,6 +58,7 @@ pub(super) fn participation(kind: Kind, original: Box<RawValue>) -> Result<Chang
                 .and_then(|e| e.party_size.as_ref())
                 .and_then(|n| n.as_str().parse().ok()),
             waitlisted: None,
+            attended: None,
         }),
         sequence: counter(event.entity_event_sequence.as_ref()),
         revision: counter(entity.and_then(|e| e.revision.as_ref())),

@@ -83,6 +83,7 @@ fn guest_change(kind: Kind, delivery: &GuestDelivery, original: Box<RawValue>) -
                 .and_then(|g| g.total_guests.as_ref())
                 .and_then(|n| n.as_str().parse().ok()),
             waitlisted,
+            attended: None,
         }),
         sequence: counter(event.entity_event_sequence.as_ref()),
         revision: counter(guest.and_then(|g| g.revision.as_ref())),

@@ -10,7 +10,7 @@ use axum::http::header::{CONNECTION, HeaderValue};
 use axum::response::Response;
 use bytes::BytesMut;
 use http_body_util::BodyExt;
-use rollcall::config::{SAMPLE_SECRETS, Secrets, WIX_MAX_TOKEN_AGE_VAR, replay_gap};
+use rollcall::config::{AGE_BOUNDS, AgeBound, SAMPLE_SECRETS, Secrets};
 use rollcall::queue::sqlite::DEFAULT_DEDUP_WINDOW;
 use rollcall::settings::{self, Settings};
 use rollcall::{Answer, Kind, Pipeline, Provider, Rejected, Request, Route};
@@ -18,9 +18,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// What `--dev` sets `WIX_MAX_TOKEN_AGE_SECS` to when it is unset: the `events/` samples are signed with a fixed,
-/// old `iat` (so that they stay byte-for-byte reproducible), which the default maximum age refuses.
-const DEV_WIX_MAX_TOKEN_AGE: &str = "off";
+/// What `--dev` sets `WIX_MAX_TOKEN_AGE_SECS` and `CALENDLY_MAX_SIGNATURE_AGE_SECS` to when they are unset: the
+/// `events/` samples are signed at a fixed, old time (so that they stay byte-for-byte reproducible), which the
+/// default maximum ages refuse.
+const DEV_MAX_AGE: &str = "off";
 
 /// `rollcall serve` options.
 #[derive(clap::Args, Debug)]
@@ -60,7 +61,12 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
                 .find(|(name, _)| *name == var)
                 .map(|(_, value)| value.to_string())
         })
-        .or_else(|| (var == WIX_MAX_TOKEN_AGE_VAR).then(|| DEV_WIX_MAX_TOKEN_AGE.to_owned()))
+        .or_else(|| {
+            AGE_BOUNDS
+                .iter()
+                .any(|bound| bound.var == var)
+                .then(|| DEV_MAX_AGE.to_owned())
+        })
     };
     // A malformed setting (a limit, a secret) stops the server before it listens, naming every one.
     let limits = Settings::from_lookup(lookup)
@@ -80,10 +86,10 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
                 defaulted.join(", ")
             );
         }
-        if unset(WIX_MAX_TOKEN_AGE_VAR) {
+        for AgeBound { provider, var, .. } in AGE_BOUNDS.into_iter().filter(|b| unset(b.var)) {
             eprintln!(
-                "WARNING: --dev: {WIX_MAX_TOKEN_AGE_VAR} is not set, so Wix tokens of ANY AGE are accepted (the \
-                 samples of events/ are old). Captured Wix deliveries can be replayed. Never use --dev in \
+                "WARNING: --dev: {var} is not set, so {provider:?} signatures of ANY AGE are accepted (the \
+                 samples of events/ are old). Captured deliveries can be replayed. Never use --dev in \
                  production."
             );
         }
@@ -93,10 +99,10 @@ pub async fn run(args: Args) -> Result<ExitCode, CliError> {
         eprintln!("warning: {problem}; its provider's deliveries will be answered 503");
     }
     let queue = AnyQueue::open(&args.queue, limits).await?;
-    if let (AnyQueue::Sqlite(_), Ok(wix)) = (&queue, secrets.wix())
-        && let Some(gap) = replay_gap(DEFAULT_DEDUP_WINDOW, wix.max_token_age())
-    {
-        eprintln!("warning: {gap}");
+    if let AnyQueue::Sqlite(_) = &queue {
+        for gap in AgeBound::replay_gaps(DEFAULT_DEDUP_WINDOW, lookup) {
+            eprintln!("warning: {gap}");
+        }
     }
     let description = queue.describe(&args.queue);
     let pipeline: Shared = Arc::new(Pipeline::new(secrets, queue, limits));

@@ -8,6 +8,7 @@ use crate::CliError;
 use crate::client::exchange;
 use crate::queues::{AnyQueue, QueueArgs};
 use rollcall::config::Limits;
+use rollcall::provider::calendly;
 use rollcall::queue::{Inbox, Lane};
 use rollcall::smoke::Content;
 use rollcall::{Kind, Message, Provider};
@@ -117,6 +118,18 @@ fn delivery(
             body.to_string().into_bytes(),
             200,
         ),
+        (Provider::Calendly, Content::Body(body)) => {
+            let body = body.to_string().into_bytes();
+            let now = time::OffsetDateTime::now_utc()
+                .unix_timestamp()
+                .unsigned_abs();
+            let signature = calendly::signature_header(secret(provider)?.as_bytes(), now, &body);
+            (
+                vec![(calendly::SIGNATURE_HEADER, signature), json],
+                body,
+                200,
+            )
+        }
         // Mighty Networks: its bearer key.
         (_, Content::Body(body)) => {
             let bearer = format!("Bearer {}", secret(provider)?);

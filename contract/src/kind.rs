@@ -13,27 +13,37 @@ pub enum Provider {
     MightyNetworks,
     /// Wix (Calendar participations v3, Wix Events guests and events): the body is an RS256-signed JWT.
     Wix,
+    /// Calendly (invitees and no-shows): JSON body, `Calendly-Webhook-Signature` (a timestamped HMAC-SHA256).
+    Calendly,
 }
 
 impl Provider {
     /// Every provider, in registry order.
-    pub const ALL: [Provider; 3] = [Provider::Omerlo, Provider::MightyNetworks, Provider::Wix];
+    pub const ALL: [Provider; 4] = [
+        Provider::Omerlo,
+        Provider::MightyNetworks,
+        Provider::Wix,
+        Provider::Calendly,
+    ];
 
-    /// The path segment and message-source prefix (`omerlo`, `mighty-networks`, `wix`).
+    /// The path segment and message-source prefix (`omerlo`, `mighty-networks`, `wix`, `calendly`).
     pub const fn slug(self) -> &'static str {
         match self {
             Provider::Omerlo => "omerlo",
             Provider::MightyNetworks => "mighty-networks",
             Provider::Wix => "wix",
+            Provider::Calendly => "calendly",
         }
     }
 
-    /// The environment variable that holds this provider's secret (keys, or PEM public keys for Wix).
+    /// The environment variable that holds this provider's secret (keys, PEM public keys for Wix, signing keys for
+    /// Calendly).
     pub const fn secret_var(self) -> &'static str {
         match self {
             Provider::Omerlo => "OMERLO_API_KEY",
             Provider::MightyNetworks => "MIGHTY_NETWORKS_API_KEY",
             Provider::Wix => "WIX_PUBLIC_KEY",
+            Provider::Calendly => "CALENDLY_SIGNING_KEY",
         }
     }
 
@@ -65,6 +75,10 @@ pub enum Entity {
     Participation,
     /// A guest of an event (Wix Events).
     Guest,
+    /// An invitee of a scheduled meeting: one person's booking (Calendly).
+    Invitee,
+    /// A host's no-show marking of an invitee (Calendly).
+    InviteeNoShow,
 }
 
 impl Entity {
@@ -77,6 +91,8 @@ impl Entity {
             Entity::Rsvp => "rsvp",
             Entity::Participation => "participation",
             Entity::Guest => "guest",
+            Entity::Invitee => "invitee",
+            Entity::InviteeNoShow => "invitee_no_show",
         }
     }
 }
@@ -162,7 +178,7 @@ macro_rules! kinds {
             }
 
             /// The provider's own name for the kind (Omerlo `event_name`, Mighty Networks webhook name,
-            /// Wix `eventType`).
+            /// Wix `eventType`, Calendly `event`).
             pub const fn wire_name(self) -> &'static str {
                 match self { $( Kind::$variant => $wire, )* }
             }
@@ -212,6 +228,14 @@ kinds! {
     WixEventCanceled => Wix, Event, Canceled, "event-canceled", "wix.events.v3.event_canceled", "com.wix.events.event.canceled";
     /// Wix Events event deleted.
     WixEventDeleted => Wix, Event, Deleted, "event-deleted", "wix.events.v3.event_deleted", "com.wix.events.event.deleted";
+    /// Calendly `invitee.created`.
+    CalendlyInviteeCreated => Calendly, Invitee, Created, "invitee-created", "invitee.created", "com.calendly.invitee.created";
+    /// Calendly `invitee.canceled`.
+    CalendlyInviteeCanceled => Calendly, Invitee, Canceled, "invitee-canceled", "invitee.canceled", "com.calendly.invitee.canceled";
+    /// Calendly `invitee_no_show.created`.
+    CalendlyInviteeNoShowCreated => Calendly, InviteeNoShow, Created, "invitee-no-show-created", "invitee_no_show.created", "com.calendly.invitee_no_show.created";
+    /// Calendly `invitee_no_show.deleted`.
+    CalendlyInviteeNoShowDeleted => Calendly, InviteeNoShow, Deleted, "invitee-no-show-deleted", "invitee_no_show.deleted", "com.calendly.invitee_no_show.deleted";
 }
 
 impl Kind {

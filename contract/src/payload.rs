@@ -4,7 +4,7 @@
 use crate::kind::Kind;
 use crate::message::Message;
 use crate::provider::wix::{calendar, events};
-use crate::provider::{mighty_networks, omerlo};
+use crate::provider::{calendly, mighty_networks, omerlo};
 
 impl Message {
     /// The typed view of `data.original` for this message's kind.
@@ -53,6 +53,14 @@ pub enum Payload {
     WixEventCanceled(events::EventDelivery),
     /// Wix Events event deleted.
     WixEventDeleted(events::EventDelivery),
+    /// Calendly `invitee.created`.
+    CalendlyInviteeCreated(calendly::Delivery),
+    /// Calendly `invitee.canceled`.
+    CalendlyInviteeCanceled(calendly::Delivery),
+    /// Calendly `invitee_no_show.created`.
+    CalendlyInviteeNoShowCreated(calendly::Delivery),
+    /// Calendly `invitee_no_show.deleted`.
+    CalendlyInviteeNoShowDeleted(calendly::Delivery),
 }
 
 impl Payload {
@@ -84,6 +92,14 @@ impl Payload {
             Kind::WixEventUpdated => Payload::WixEventUpdated(json(original)?),
             Kind::WixEventCanceled => Payload::WixEventCanceled(json(original)?),
             Kind::WixEventDeleted => Payload::WixEventDeleted(json(original)?),
+            Kind::CalendlyInviteeCreated => Payload::CalendlyInviteeCreated(json(original)?),
+            Kind::CalendlyInviteeCanceled => Payload::CalendlyInviteeCanceled(json(original)?),
+            Kind::CalendlyInviteeNoShowCreated => {
+                Payload::CalendlyInviteeNoShowCreated(json(original)?)
+            }
+            Kind::CalendlyInviteeNoShowDeleted => {
+                Payload::CalendlyInviteeNoShowDeleted(json(original)?)
+            }
         })
     }
 }

@@ -25,11 +25,14 @@ pub const SAMPLE_OMERLO_API_KEY: &str = "rollcall-dev-omerlo-key";
 pub const SAMPLE_MIGHTY_NETWORKS_API_KEY: &str = "rollcall-dev-mighty-networks-key";
 /// The public half of the sample Wix key (see [`SAMPLE_OMERLO_API_KEY`]); its private half signs the tests' tokens.
 pub const SAMPLE_WIX_PUBLIC_KEY: &str = include_str!("../../events/wix-test-key.pub.pem");
+/// The public sample Calendly signing key, which signs the `events/` samples (see [`SAMPLE_OMERLO_API_KEY`]).
+pub const SAMPLE_CALENDLY_SIGNING_KEY: &str = "rollcall-dev-calendly-signing-key";
 /// Every sample credential with the variable it stands in for.
-pub const SAMPLE_SECRETS: [(&str, &str); 3] = [
+pub const SAMPLE_SECRETS: [(&str, &str); 4] = [
     ("OMERLO_API_KEY", SAMPLE_OMERLO_API_KEY),
     ("MIGHTY_NETWORKS_API_KEY", SAMPLE_MIGHTY_NETWORKS_API_KEY),
     ("WIX_PUBLIC_KEY", SAMPLE_WIX_PUBLIC_KEY),
+    ("CALENDLY_SIGNING_KEY", SAMPLE_CALENDLY_SIGNING_KEY),
 ];
 
 /// Default body limit: 128 KiB. A quarantine record of any body up to
@@ -53,8 +56,15 @@ pub(crate) const DEFAULT_WIX_MAX_TOKEN_AGE: Duration = Duration::from_secs(72 * 
 pub(crate) const WIX_APP_ID_VAR: &str = "WIX_APP_ID";
 /// The variable bounding the age of a Wix token.
 pub const WIX_MAX_TOKEN_AGE_VAR: &str = "WIX_MAX_TOKEN_AGE_SECS";
+/// Default oldest Calendly signature accepted, by its `t`: 25 hours. Calendly retries for 24 hours and no source
+/// says whether a retry carries a new `t`, so a retry signed at its first attempt must pass; and it stays well
+/// under the de-duplication windows (7 days), so a replay is always either refused or recognised.
+pub(crate) const DEFAULT_CALENDLY_MAX_SIGNATURE_AGE: Duration = Duration::from_secs(25 * 3600);
+/// The variable bounding the age of a Calendly signature.
+pub const CALENDLY_MAX_SIGNATURE_AGE_VAR: &str = "CALENDLY_MAX_SIGNATURE_AGE_SECS";
 
-/// The shared API keys of Omerlo or Mighty Networks: any one of them is accepted.
+/// Keys given comma-separated, several at once for rotation: the shared API keys of Omerlo or Mighty Networks
+/// (any one is accepted), or Calendly's signing keys (a signature by any one is accepted).
 pub(crate) struct ApiKeys(Vec<Vec<u8>>);
 
 impl ApiKeys {
@@ -73,6 +83,11 @@ impl ApiKeys {
             });
         }
         Ok(ApiKeys(keys))
+    }
+
+    /// The keys, in the order given.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.0.iter().map(Vec::as_slice)
     }
 
     /// Whether `presented` equals one of the keys, compared in constant time against every key.
@@ -145,7 +160,7 @@ impl WixAuth {
         Ok(WixAuth {
             keys,
             app_ids,
-            max_token_age: wix_max_token_age(lookup(WIX_MAX_TOKEN_AGE_VAR).as_deref())?,
+            max_token_age: WIX_TOKEN_AGE.read(lookup(WIX_MAX_TOKEN_AGE_VAR).as_deref())?,
         })
     }
 
@@ -155,39 +170,97 @@ impl WixAuth {
     }
 }
 
-/// Reads `WIX_MAX_TOKEN_AGE_SECS`: unset or blank is the default (72 h), `off` is no bound (only for replaying
-/// old samples), anything else must be a positive whole number of seconds.
-pub(crate) fn wix_max_token_age(value: Option<&str>) -> Result<Option<Duration>, NotConfigured> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(Some(DEFAULT_WIX_MAX_TOKEN_AGE)),
-        Some(off) if off.eq_ignore_ascii_case("off") => Ok(None),
-        Some(secs) => match secs.parse::<u64>() {
-            Ok(secs) if secs > 0 => Ok(Some(Duration::from_secs(secs))),
-            _ => Err(NotConfigured {
-                var: WIX_MAX_TOKEN_AGE_VAR,
-                why: "not a positive whole number of seconds, nor `off`".into(),
-            }),
-        },
+/// A bound on the age of a provider's signed deliveries (Wix tokens' `iat`, Calendly signatures' `t`), set by
+/// its variable: unset or blank is the default, `off` is no bound (only for replaying old samples), anything
+/// else must be a positive whole number of seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct AgeBound {
+    /// The provider whose deliveries carry their signing time.
+    pub provider: Provider,
+    /// The variable setting the bound.
+    pub var: &'static str,
+    /// The bound when the variable is unset.
+    pub default: Duration,
+}
+
+/// The bound on Wix tokens: 72 h by default.
+pub const WIX_TOKEN_AGE: AgeBound = AgeBound {
+    provider: Provider::Wix,
+    var: WIX_MAX_TOKEN_AGE_VAR,
+    default: DEFAULT_WIX_MAX_TOKEN_AGE,
+};
+
+/// The bound on Calendly signatures: 25 h by default.
+pub const CALENDLY_SIGNATURE_AGE: AgeBound = AgeBound {
+    provider: Provider::Calendly,
+    var: CALENDLY_MAX_SIGNATURE_AGE_VAR,
+    default: DEFAULT_CALENDLY_MAX_SIGNATURE_AGE,
+};
+
+/// Every bound on the age of signed deliveries.
+pub const AGE_BOUNDS: [AgeBound; 2] = [WIX_TOKEN_AGE, CALENDLY_SIGNATURE_AGE];
+
+impl AgeBound {
+    /// Reads the bound from its variable's `value` (`None`: unset). `Ok(None)` is no bound.
+    pub fn read(&self, value: Option<&str>) -> Result<Option<Duration>, NotConfigured> {
+        match value.map(str::trim) {
+            None | Some("") => Ok(Some(self.default)),
+            Some(off) if off.eq_ignore_ascii_case("off") => Ok(None),
+            Some(secs) => match secs.parse::<u64>() {
+                Ok(secs) if secs > 0 => Ok(Some(Duration::from_secs(secs))),
+                _ => Err(NotConfigured {
+                    var: self.var,
+                    why: "not a positive whole number of seconds, nor `off`".into(),
+                }),
+            },
+        }
+    }
+
+    /// Why a de-duplication window of `window` (the SQLite queue's, the consumer's ledger TTL) lets a replayed
+    /// delivery through when the oldest signature accepted is `max_age`: the window must outlast it, so that a
+    /// replay is always either refused (too old) or recognised (a known id). `None` when it does.
+    pub fn replay_gap(&self, window: Duration, max_age: Option<Duration>) -> Option<String> {
+        let (var, provider) = (self.var, self.provider);
+        match max_age {
+            None => Some(format!(
+                "{var} is off: a {provider:?} delivery replayed after the {} s de-duplication window is stored \
+                 again",
+                window.as_secs()
+            )),
+            Some(age) if window <= age => Some(format!(
+                "the {} s de-duplication window does not exceed {var} ({} s): a {provider:?} delivery replayed \
+                 in between is stored again",
+                window.as_secs(),
+                age.as_secs()
+            )),
+            Some(_) => None,
+        }
+    }
+
+    /// Each bound's gap ([`AgeBound::replay_gap`]) for `window`, the bounds read through `lookup` (a malformed
+    /// value is the settings' error, not repeated here).
+    pub fn replay_gaps(window: Duration, lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
+        AGE_BOUNDS
+            .iter()
+            .filter_map(|bound| {
+                let age = bound.read(lookup(bound.var).as_deref()).ok()?;
+                bound.replay_gap(window, age)
+            })
+            .collect()
     }
 }
 
-/// Why a de-duplication window of `window` (the SQLite queue's, the consumer's ledger TTL) lets a replayed Wix
-/// delivery through: it must outlast the oldest token accepted, so that a replay is always either refused (too
-/// old) or recognised (a known id). `None` when it does.
-pub fn replay_gap(window: Duration, max_token_age: Option<Duration>) -> Option<String> {
-    match max_token_age {
-        None => Some(format!(
-            "{WIX_MAX_TOKEN_AGE_VAR} is off: a Wix delivery replayed after the {} s de-duplication window is \
-             stored again",
-            window.as_secs()
-        )),
-        Some(age) if window <= age => Some(format!(
-            "the {} s de-duplication window does not exceed {WIX_MAX_TOKEN_AGE_VAR} ({} s): a Wix delivery \
-             replayed in between is stored again",
-            window.as_secs(),
-            age.as_secs()
-        )),
-        Some(_) => None,
+/// How Calendly signatures are verified: the signing keys, and the oldest signature accepted by its `t`
+/// (`None`: no bound).
+pub struct CalendlyAuth {
+    pub(crate) keys: ApiKeys,
+    pub(crate) max_signature_age: Option<Duration>,
+}
+
+impl CalendlyAuth {
+    /// The oldest signature accepted, by its `t`; `None` when the age is not checked.
+    pub fn max_signature_age(&self) -> Option<Duration> {
+        self.max_signature_age
     }
 }
 
@@ -200,6 +273,7 @@ pub(crate) fn only(
         let own = var == provider.secret_var()
             || match provider {
                 Provider::Wix => [WIX_APP_ID_VAR, WIX_MAX_TOKEN_AGE_VAR].contains(&var),
+                Provider::Calendly => var == CALENDLY_MAX_SIGNATURE_AGE_VAR,
                 Provider::Omerlo | Provider::MightyNetworks => false,
             };
         own.then(|| lookup(var)).flatten()
@@ -211,6 +285,7 @@ pub struct Secrets {
     omerlo: Result<ApiKeys, NotConfigured>,
     mighty_networks: Result<ApiKeys, NotConfigured>,
     wix: Result<WixAuth, NotConfigured>,
+    calendly: Result<CalendlyAuth, NotConfigured>,
 }
 
 impl Secrets {
@@ -234,6 +309,15 @@ impl Secrets {
             wix: read(Provider::Wix)
                 .and_then(|v| WixKeys::parse(Provider::Wix.secret_var(), &v))
                 .and_then(|keys| WixAuth::new(keys, &lookup)),
+            calendly: read(Provider::Calendly)
+                .and_then(|v| ApiKeys::parse(Provider::Calendly.secret_var(), &v))
+                .and_then(|keys| {
+                    Ok(CalendlyAuth {
+                        keys,
+                        max_signature_age: CALENDLY_SIGNATURE_AGE
+                            .read(lookup(CALENDLY_MAX_SIGNATURE_AGE_VAR).as_deref())?,
+                    })
+                }),
         }
     }
 
@@ -242,10 +326,10 @@ impl Secrets {
         match provider {
             Provider::Omerlo => self.omerlo.as_ref(),
             Provider::MightyNetworks => self.mighty_networks.as_ref(),
-            Provider::Wix => {
+            Provider::Wix | Provider::Calendly => {
                 return Err(NotConfigured {
                     var: provider.secret_var(),
-                    why: "Wix deliveries are signed tokens, not API keys".into(),
+                    why: format!("{provider:?} deliveries are signed, not sent with an API key"),
                 });
             }
         }
@@ -257,12 +341,18 @@ impl Secrets {
         self.wix.as_ref().map_err(Clone::clone)
     }
 
+    /// How Calendly signatures are verified.
+    pub fn calendly(&self) -> Result<&CalendlyAuth, NotConfigured> {
+        self.calendly.as_ref().map_err(Clone::clone)
+    }
+
     /// The providers whose secret is missing or unusable, with the reason.
     pub fn problems(&self) -> Vec<NotConfigured> {
         [
             self.omerlo.as_ref().err(),
             self.mighty_networks.as_ref().err(),
             self.wix.as_ref().err(),
+            self.calendly.as_ref().err(),
         ]
         .into_iter()
         .flatten()
@@ -376,7 +466,7 @@ mod tests {
         let secrets = Secrets::from_lookup(only(Provider::Omerlo, |_| Some("key".into())));
         assert!(secrets.api_keys(Provider::Omerlo).is_ok());
         assert!(secrets.wix().is_err());
-        assert_eq!(secrets.problems().len(), 2);
+        assert_eq!(secrets.problems().len(), 3);
     }
 
     #[test]
@@ -388,27 +478,44 @@ mod tests {
             [
                 "OMERLO_API_KEY",
                 "MIGHTY_NETWORKS_API_KEY",
-                "WIX_PUBLIC_KEY"
+                "WIX_PUBLIC_KEY",
+                "CALENDLY_SIGNING_KEY"
             ]
         );
     }
 
     #[test]
-    fn a_dedup_window_must_outlast_the_oldest_wix_token() {
+    fn a_dedup_window_must_outlast_the_oldest_signature() {
         let day = Duration::from_secs(86_400);
-        assert_eq!(replay_gap(7 * day, Some(DEFAULT_WIX_MAX_TOKEN_AGE)), None);
-        assert!(replay_gap(3 * day, Some(DEFAULT_WIX_MAX_TOKEN_AGE)).is_some());
-        assert!(replay_gap(7 * day, Some(7 * day)).is_some());
-        assert!(replay_gap(7 * day, None).is_some());
-        assert_eq!(
-            wix_max_token_age(None).unwrap(),
-            Some(DEFAULT_WIX_MAX_TOKEN_AGE)
+        let wix = WIX_TOKEN_AGE;
+        assert_eq!(wix.replay_gap(7 * day, Some(wix.default)), None);
+        assert!(wix.replay_gap(3 * day, Some(wix.default)).is_some());
+        assert!(wix.replay_gap(7 * day, Some(7 * day)).is_some());
+        assert!(wix.replay_gap(7 * day, None).is_some());
+        assert_eq!(wix.read(None).unwrap(), Some(DEFAULT_WIX_MAX_TOKEN_AGE));
+        assert_eq!(wix.read(Some(" OFF ")).unwrap(), None);
+        assert_eq!(wix.read(Some("60")).unwrap(), Some(Duration::from_secs(60)));
+        let calendly = CALENDLY_SIGNATURE_AGE;
+        assert_eq!(calendly.replay_gap(7 * day, Some(calendly.default)), None);
+        assert!(
+            calendly
+                .replay_gap(day, Some(calendly.default))
+                .is_some_and(|gap| gap.contains(CALENDLY_MAX_SIGNATURE_AGE_VAR))
         );
-        assert_eq!(wix_max_token_age(Some(" OFF ")).unwrap(), None);
         assert_eq!(
-            wix_max_token_age(Some("60")).unwrap(),
-            Some(60 * Duration::from_secs(1))
+            AgeBound::replay_gaps(7 * day, |_| None),
+            Vec::<String>::new()
         );
+        let off = AgeBound::replay_gaps(7 * day, |var| (var == calendly.var).then(|| "off".into()));
+        assert_eq!(off.len(), 1, "{off:?}");
+    }
+
+    #[test]
+    fn calendlys_default_accepts_a_retry_signed_at_its_first_attempt() {
+        // Calendly retries for 24 hours; no source says a retry is signed anew.
+        assert!(DEFAULT_CALENDLY_MAX_SIGNATURE_AGE > Duration::from_secs(24 * 3600 + 60));
+        // The SQLite queue and the consumer's ledger remember ids for 7 days by default.
+        assert!(DEFAULT_CALENDLY_MAX_SIGNATURE_AGE < Duration::from_secs(7 * 86_400));
     }
 
     #[test]

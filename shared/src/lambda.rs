@@ -154,13 +154,13 @@ pub async fn run_consumer() -> Result<(), Error> {
         .filter(|table| !table.trim().is_empty())
         .ok_or("TABLE_NAME is not set: name the ledger's DynamoDB table")?;
     let ttl = settings.dedup_ttl;
-    // The ledger must outlast the oldest Wix token the webhook functions accept, or a replay gets through
-    // (the age is well-formed: the settings were checked).
-    if let Ok(age) = crate::config::wix_max_token_age(
-        settings::env(crate::config::WIX_MAX_TOKEN_AGE_VAR).as_deref(),
-    ) && let Some(gap) = crate::config::replay_gap(ttl, age)
-    {
-        tracing::warn!(gap, "the ledger does not cover every replayed Wix delivery");
+    // The ledger must outlast the oldest signature the webhook functions accept, or a replay gets through (the
+    // ages are well-formed: the settings were checked; the secrets themselves are not needed here).
+    for gap in crate::config::AgeBound::replay_gaps(ttl, settings::env) {
+        tracing::warn!(
+            gap,
+            "the ledger does not cover every replayed signed delivery"
+        );
     }
     let config = crate::aws::sdk_config_for(
         crate::aws::Service::DynamoDb,

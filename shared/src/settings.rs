@@ -9,8 +9,8 @@
 //! ([`Rule::Free`]).
 
 use crate::config::{
-    self, ApiKeys, Limits, MAX_BODY_BYTES_CEILING, MAX_BODY_BYTES_VAR, Secrets, WIX_APP_ID_VAR,
-    WIX_MAX_TOKEN_AGE_VAR, WixKeys,
+    self, ApiKeys, CALENDLY_MAX_SIGNATURE_AGE_VAR, Limits, MAX_BODY_BYTES_CEILING,
+    MAX_BODY_BYTES_VAR, Secrets, WIX_APP_ID_VAR, WIX_MAX_TOKEN_AGE_VAR, WixKeys,
 };
 use crate::kind::Provider;
 use std::fmt;
@@ -95,6 +95,12 @@ pub const SETTINGS: &[Setting] = &[
     setting("WIX_PUBLIC_KEY", "none: 503", Rule::Parsed(wix_keys)),
     setting(WIX_APP_ID_VAR, "any app", Rule::Free),
     setting(WIX_MAX_TOKEN_AGE_VAR, "259200", Rule::Parsed(token_age)),
+    setting("CALENDLY_SIGNING_KEY", "none: 503", Rule::Parsed(api_keys)),
+    setting(
+        CALENDLY_MAX_SIGNATURE_AGE_VAR,
+        "90000",
+        Rule::Parsed(signature_age),
+    ),
     setting("QUEUE_URL", "none: 503", Rule::Free),
     setting("QUARANTINE_QUEUE_URL", "none: 503", Rule::Free),
     setting(TOPIC_ARN, "none", Rule::Parsed(topic_arn)),
@@ -136,7 +142,15 @@ fn topic_arn(value: &str) -> Result<(), String> {
 }
 
 fn token_age(value: &str) -> Result<(), String> {
-    config::wix_max_token_age(Some(value))
+    config::WIX_TOKEN_AGE
+        .read(Some(value))
+        .map(drop)
+        .map_err(|e| e.why)
+}
+
+fn signature_age(value: &str) -> Result<(), String> {
+    config::CALENDLY_SIGNATURE_AGE
+        .read(Some(value))
         .map(drop)
         .map_err(|e| e.why)
 }

@@ -22,7 +22,8 @@ pub struct Smoke {
 /// The content of a smoke delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Content {
-    /// A JSON body, sent as is with the provider's key in a header (Omerlo, Mighty Networks).
+    /// A JSON body, sent as is with the provider's key in a header (Omerlo, Mighty Networks), or signed with
+    /// it in a header (Calendly, signed at the time of sending).
     Body(Value),
     /// The claims of a Wix token, issued now: signed with the app's private key, they are the body.
     WixClaims(Value),
@@ -59,6 +60,16 @@ pub fn delivery(provider: Provider, unique: &str) -> Smoke {
                     "iat": time::OffsetDateTime::now_utc().unix_timestamp()})),
             }
         }
+        Provider::Calendly => Smoke {
+            kind: Kind::CalendlyInviteeCreated,
+            content: Content::Body(json!({"event": "invitee.created", "created_at": now,
+                "created_by": format!("https://api.calendly.com/users/{TENANT}"),
+                "payload": {
+                    "uri": format!("https://api.calendly.com/scheduled_events/smoke-event/invitees/{unique}"),
+                    "status": "active", "created_at": now, "updated_at": now,
+                    "scheduled_event": {"uri": "https://api.calendly.com/scheduled_events/smoke-event",
+                        "name": "Rollcall smoke test", "status": "active"}}})),
+        },
     }
 }
 

@@ -6,12 +6,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use rollcall::config::Secrets;
+use rollcall::provider::calendly;
 use rollcall::{Kind, Provider};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
 pub use rollcall::config::{
-    SAMPLE_MIGHTY_NETWORKS_API_KEY as MIGHTY_KEY, SAMPLE_OMERLO_API_KEY as OMERLO_KEY,
+    SAMPLE_CALENDLY_SIGNING_KEY as CALENDLY_KEY, SAMPLE_MIGHTY_NETWORKS_API_KEY as MIGHTY_KEY,
+    SAMPLE_OMERLO_API_KEY as OMERLO_KEY,
 };
 use rollcall::config::{SAMPLE_SECRETS, SAMPLE_WIX_PUBLIC_KEY};
 
@@ -66,7 +68,11 @@ pub fn sensitive_values() -> Vec<String> {
             _ => {}
         }
     }
-    let mut out = vec![OMERLO_KEY.to_owned(), MIGHTY_KEY.to_owned()];
+    let mut out = vec![
+        OMERLO_KEY.to_owned(),
+        MIGHTY_KEY.to_owned(),
+        CALENDLY_KEY.to_owned(),
+    ];
     for kind in Kind::ALL {
         let mut found = Vec::new();
         walk(&kind_fixture(kind), &mut found);
@@ -91,6 +97,7 @@ pub fn secrets() -> Secrets {
         "OMERLO_API_KEY" => Some(OMERLO_KEY.to_owned()),
         "MIGHTY_NETWORKS_API_KEY" => Some(MIGHTY_KEY.to_owned()),
         "WIX_PUBLIC_KEY" => Some(wix.clone()),
+        "CALENDLY_SIGNING_KEY" => Some(CALENDLY_KEY.to_owned()),
         _ => None,
     })
 }
@@ -103,8 +110,9 @@ pub fn secret_env() -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// The issue time (`iat`) of every committed sample Wix token of `events/`, 2026-01-01T00:00:00Z; with no `exp`,
-/// they never expire, but Rollcall refuses them unless `WIX_MAX_TOKEN_AGE_SECS` is `off` (`events/README.md`).
+/// The signing time of every committed signed sample of `events/` (a Wix token's `iat`, a Calendly signature's
+/// `t`), 2026-01-01T00:00:00Z; with no `exp`, they never expire, but Rollcall refuses them unless
+/// `WIX_MAX_TOKEN_AGE_SECS` and `CALENDLY_MAX_SIGNATURE_AGE_SECS` are `off` (`events/README.md`).
 pub const WIX_IAT: i64 = 1_767_225_600;
 
 /// Claims of a Wix delivery: the decoded delivery with `data` and `identity` encoded as JSON strings again,
@@ -165,17 +173,20 @@ impl Default for WixSigner {
     }
 }
 
-/// The valid body of `kind` from its fixture, as the tests make it: fixture text for Omerlo and Mighty
-/// Networks, a signed token for Wix.
+/// The valid body of `kind` from its fixture, as the tests make it: fixture text for Omerlo, Mighty Networks and
+/// Calendly (whose signature is a header, [`headers`]), a signed token for Wix.
 pub fn body(kind: Kind, signer: &WixSigner) -> Vec<u8> {
     match kind.provider() {
         Provider::Wix => signer.sign(&wix_claims(&kind_fixture(kind))).into_bytes(),
-        _ => fixture_text(&format!("{}.json", kind.binary())).into_bytes(),
+        Provider::Omerlo | Provider::MightyNetworks | Provider::Calendly => {
+            fixture_text(&format!("{}.json", kind.binary())).into_bytes()
+        }
     }
 }
 
 /// A valid body of `kind` whose message id is unique to `seq`: Omerlo ids hash the body, so a `bench_seq` field
-/// is added; Mighty Networks `event_id` and the Wix event `id` are set. Compact JSON.
+/// is added; Mighty Networks `event_id` and the Wix event `id` are set; Calendly ids name the invitee (and the
+/// no-show), whose URIs are made unique. Compact JSON.
 pub fn unique_body(kind: Kind, seq: u64, signer: &WixSigner) -> Vec<u8> {
     let mut value = kind_fixture(kind);
     let unique = format!("00000000-0000-4000-8000-{seq:012x}");
@@ -192,11 +203,24 @@ pub fn unique_body(kind: Kind, seq: u64, signer: &WixSigner) -> Vec<u8> {
             value["data"]["id"] = json!(unique);
             signer.sign(&wix_claims(&value)).into_bytes()
         }
+        Provider::Calendly => {
+            let payload = &mut value["payload"];
+            payload["uri"] = json!(format!(
+                "https://api.calendly.com/scheduled_events/bench/invitees/{unique}"
+            ));
+            if payload["no_show"].is_object() {
+                payload["no_show"]["uri"] = json!(format!(
+                    "https://api.calendly.com/invitee_no_shows/{unique}"
+                ));
+            }
+            serde_json::to_vec(&value).expect("JSON")
+        }
     }
 }
 
-/// The headers carrying valid credentials for `provider`.
-pub fn headers(provider: Provider) -> Vec<(&'static str, String)> {
+/// The headers carrying valid credentials for `provider`'s delivery of `body`: an API key, or for Calendly the
+/// body's signature with the sample key, made now.
+pub fn headers(provider: Provider, body: &[u8]) -> Vec<(&'static str, String)> {
     match provider {
         Provider::Omerlo => vec![
             ("x-api-key", OMERLO_KEY.into()),
@@ -207,19 +231,29 @@ pub fn headers(provider: Provider) -> Vec<(&'static str, String)> {
             ("content-type", "application/json".into()),
         ],
         Provider::Wix => vec![("content-type", "text/plain".into())],
+        Provider::Calendly => vec![
+            (calendly::SIGNATURE_HEADER, calendly_signature(now(), body)),
+            ("content-type", "application/json".into()),
+        ],
     }
 }
 
+/// The `Calendly-Webhook-Signature` of `body` with the sample key at `t` (seconds since the epoch).
+pub fn calendly_signature(t: u64, body: &[u8]) -> String {
+    calendly::signature_header(CALENDLY_KEY.as_bytes(), t, body)
+}
+
 /// The same headers as an [`http::HeaderMap`].
-pub fn header_map(provider: Provider) -> http::HeaderMap {
+pub fn header_map(provider: Provider, body: &[u8]) -> http::HeaderMap {
     let mut map = http::HeaderMap::new();
-    for (name, value) in headers(provider) {
+    for (name, value) in headers(provider, body) {
         map.insert(name, value.parse().expect("a header value"));
     }
     map
 }
 
-/// The API Gateway (HTTP API, payload 2.0) event of `kind` from `events/<binary>.json`, carrying `body`.
+/// The API Gateway (HTTP API, payload 2.0) event of `kind` from `events/<binary>.json`, carrying `body` with
+/// valid credentials for it ([`headers`]: the sample file's signature is for the sample's body).
 pub fn api_gateway_event(kind: Kind, body: &[u8]) -> Vec<u8> {
     let path = repo()
         .join("events")
@@ -228,5 +262,8 @@ pub fn api_gateway_event(kind: Kind, body: &[u8]) -> Vec<u8> {
     let mut event: Value = serde_json::from_str(&text).expect("event is JSON");
     event["body"] = Value::String(String::from_utf8_lossy(body).into_owned());
     event["isBase64Encoded"] = Value::Bool(false);
+    for (name, value) in headers(kind.provider(), body) {
+        event["headers"][name] = value.into();
+    }
     serde_json::to_vec(&event).expect("JSON")
 }

@@ -12,7 +12,11 @@ use Credentials::{Sample, Wrong};
 use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use rollcall::config::{SAMPLE_MIGHTY_NETWORKS_API_KEY, SAMPLE_OMERLO_API_KEY, SAMPLE_SECRETS};
+use rollcall::config::{
+    SAMPLE_CALENDLY_SIGNING_KEY, SAMPLE_MIGHTY_NETWORKS_API_KEY, SAMPLE_OMERLO_API_KEY,
+    SAMPLE_SECRETS,
+};
+use rollcall::provider::calendly;
 use rollcall::{Kind, Provider};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
@@ -29,6 +33,8 @@ const SOURCE_IP: &str = "203.0.113.10";
 const WRONG_KEY: &str = "wrong-key";
 /// An Omerlo body cut short.
 const TRUNCATED_OMERLO: &str = r#"{"event_name": "participant_created", "data": {"#;
+/// A Calendly body whose invitee has no URI (its id and subject).
+const CALENDLY_WITHOUT_URI: &str = r#"{"event": "invitee.created", "created_at": "2026-01-01T00:00:00.000000Z", "created_by": "https://api.calendly.com/users/0b7d4b0e-2c55-4f7e-9a11-3f5e8c1d2a6b", "payload": {"email": "someone@example.com"}}"#;
 
 /// Every file this generator writes into `events/`, by name, as its text: 2-space indented JSON with a trailing
 /// newline. Panics naming the fixture or key that is missing or unreadable.
@@ -51,12 +57,14 @@ pub fn build() -> BTreeMap<String, String> {
     let removed = Kind::OmerloParticipantRemoved;
     let rsvp = Kind::MightyNetworksRsvpCreated;
     let wix = Kind::WixParticipationCreated;
+    let calendly = Kind::CalendlyInviteeCreated;
     #[rustfmt::skip] // a table
     let special = [
         // Refused: wrong credentials.
         ("omerlo-wrong-key.401.json", omerlo, valid(omerlo), Wrong),
         ("mighty-networks-wrong-key.401.json", rsvp, valid(rsvp), Wrong),
         ("wix-bad-signature.401.json", wix, signers.valid_body(wix, Wrong), Wrong),
+        ("calendly-wrong-key.401.json", calendly, valid(calendly), Wrong),
         // Quarantined: authentic, but unreadable as the route's kind.
         ("omerlo-malformed.quarantined.json", omerlo, TRUNCATED_OMERLO.to_owned(), Sample),
         ("omerlo-wrong-kind.quarantined.json", removed, valid(omerlo), Sample),
@@ -66,6 +74,8 @@ pub fn build() -> BTreeMap<String, String> {
         ("wix-guest-wrong-kind.quarantined.json", Kind::WixGuestCreated, valid(Kind::WixGuestUpdated), Sample),
         ("wix-event-wrong-kind.quarantined.json", Kind::WixEventCanceled, valid(Kind::WixGuestDeleted), Sample),
         ("wix-malformed.quarantined.json", wix, signers.sample.sign(&not_json), Sample),
+        ("calendly-malformed.quarantined.json", calendly, CALENDLY_WITHOUT_URI.to_owned(), Sample),
+        ("calendly-wrong-kind.quarantined.json", calendly, valid(Kind::CalendlyInviteeCanceled), Sample),
     ];
     for (name, kind, body, credentials) in special {
         files.event(name, kind, &body, credentials);
@@ -99,8 +109,12 @@ fn sam_local_env() -> SamLocalEnv {
         .collect();
     let host = "http://host.docker.internal:4566";
     parameters.extend([
-        // The samples' tokens are signed with the fixed, old `WIX_IAT` (events/README.md).
+        // The samples are signed at the fixed, old `WIX_IAT` (events/README.md).
         ("WIX_MAX_TOKEN_AGE_SECS".to_owned(), "off".to_owned()),
+        (
+            "CALENDLY_MAX_SIGNATURE_AGE_SECS".to_owned(),
+            "off".to_owned(),
+        ),
         (
             "QUEUE_URL".to_owned(),
             format!("{host}/{ACCOUNT_ID}/rollcall-messages.fifo"),
@@ -175,6 +189,8 @@ enum Auth {
     Header(&'static str, String),
     /// In the body: an RS256 token whose claims hold the delivery.
     SignedBody,
+    /// In this header: the body's HMAC signature with this key (Calendly's), made at the samples' signing time.
+    SignedHeader(&'static str, &'static str),
 }
 
 /// The one place that says, per provider, how its deliveries look.
@@ -204,6 +220,14 @@ fn wire(provider: Provider, credentials: Credentials) -> Wire {
             content_type: "text/plain",
             auth: Auth::SignedBody,
         },
+        Provider::Calendly => Wire {
+            user_agent: "Calendly-Webhooks/1.0",
+            content_type: "application/json",
+            auth: Auth::SignedHeader(
+                calendly::SIGNATURE_HEADER,
+                credentials.api_key(SAMPLE_CALENDLY_SIGNING_KEY),
+            ),
+        },
     }
 }
 
@@ -217,7 +241,9 @@ impl Signers {
     /// The body of a valid delivery of `kind` from its fixture; where the body is signed, with `credentials`.
     fn valid_body(&self, kind: Kind, credentials: Credentials) -> String {
         match wire(kind.provider(), credentials).auth {
-            Auth::Header(..) => fixture_text(&format!("{}.json", kind.binary())),
+            Auth::Header(..) | Auth::SignedHeader(..) => {
+                fixture_text(&format!("{}.json", kind.binary()))
+            }
             Auth::SignedBody => {
                 let signer = match credentials {
                     Sample => &self.sample,
@@ -312,8 +338,16 @@ fn event(
         ("x-forwarded-port", "443".to_owned()),
         ("x-forwarded-proto", "https".to_owned()),
     ]);
-    if let Auth::Header(header, value) = wire.auth {
-        headers.insert(header, value);
+    match wire.auth {
+        Auth::Header(header, value) => {
+            headers.insert(header, value);
+        }
+        Auth::SignedHeader(header, key) => {
+            let t = WIX_IAT.unsigned_abs();
+            let signature = calendly::signature_header(key.as_bytes(), t, body.as_bytes());
+            headers.insert(header, signature);
+        }
+        Auth::SignedBody => {}
     }
     let time = time::OffsetDateTime::from_unix_timestamp(WIX_IAT).expect("a valid issue time");
     let format = time::macros::format_description!(

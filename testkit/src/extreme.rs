@@ -393,7 +393,9 @@ impl Fixture {
                 let claims = json!({"data": text(&value, &spliced), "iat": now()});
                 signer.sign(&claims).into_bytes()
             }
-            Provider::Omerlo | Provider::MightyNetworks => text(&value, &spliced).into_bytes(),
+            Provider::Omerlo | Provider::MightyNetworks | Provider::Calendly => {
+                text(&value, &spliced).into_bytes()
+            }
         }
     }
 

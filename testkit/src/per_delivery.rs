@@ -51,7 +51,7 @@ impl Sample {
         };
         Sample {
             kind,
-            headers: deliveries::header_map(kind.provider()),
+            headers: deliveries::header_map(kind.provider(), &body),
             body,
             json,
             wix_key: DecodingKey::from_rsa_pem(deliveries::wix_public_key().as_bytes())

@@ -104,7 +104,8 @@ pub fn smoke_sources() -> Result<Vec<String>, String> {
             Content::Body(body) => body.to_string().into_bytes(),
             Content::WixClaims(claims) => signer.sign(&claims).into_bytes(),
         };
-        let answer = runtime.block_on(pipeline.ingest(smoke.kind, &header_map(provider), &body));
+        let headers = header_map(provider, &body);
+        let answer = runtime.block_on(pipeline.ingest(smoke.kind, &headers, &body));
         if !matches!(answer, Ok(Accepted::Queued { .. })) {
             return Err(format!(
                 "the smoke delivery of {provider:?} was not queued: {answer:?}"

@@ -1,5 +1,5 @@
 //! The per-kind rows of `docs/deploying.md`: under "Configure the providers", one table per provider pairing the
-//! provider's name for each kind (Omerlo `event_name`, Mighty Networks webhook name, Wix `eventType`) with the
+//! provider's name for each kind (Omerlo `event_name`, Mighty Networks webhook name, Wix `eventType`, Calendly `event`) with the
 //! stack output that holds its URL. They stay literal in the guide, between marker lines; the prose around them
 //! is written by hand.
 
@@ -25,6 +25,7 @@ const fn column(provider: Provider) -> &'static str {
         Provider::Omerlo => "Omerlo event (`event_name`)",
         Provider::MightyNetworks => "Mighty Networks webhook",
         Provider::Wix => "Wix event (`eventType`)",
+        Provider::Calendly => "Calendly event (`events`)",
     }
 }
 

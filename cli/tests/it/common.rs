@@ -149,6 +149,17 @@ pub struct Delivery {
     pub body: Vec<u8>,
 }
 
+impl Delivery {
+    /// `body` delivered to `kind`'s route with valid credentials for it (for Calendly, its signature).
+    pub fn new(kind: Kind, body: Vec<u8>) -> Delivery {
+        Delivery {
+            kind,
+            headers: headers(kind.provider(), &body),
+            body,
+        }
+    }
+}
+
 /// `count` valid deliveries over every kind, each a distinct change (hence a distinct message id), signed and
 /// authenticated with the `--dev` sample credentials.
 pub fn unique_deliveries(count: usize) -> Vec<Delivery> {
@@ -157,11 +168,7 @@ pub fn unique_deliveries(count: usize) -> Vec<Delivery> {
     (0..count)
         .map(|i| {
             let kind = Kind::ALL[i % Kind::ALL.len()];
-            Delivery {
-                kind,
-                headers: headers(kind.provider()),
-                body: unique_body(kind, run + i as u64, &signer),
-            }
+            Delivery::new(kind, unique_body(kind, run + i as u64, &signer))
         })
         .collect()
 }

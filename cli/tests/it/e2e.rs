@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use rollcall::{Kind, Message};
-use rollcall_testkit::deliveries::{MIGHTY_KEY, OMERLO_KEY, sensitive_values};
+use rollcall_testkit::deliveries::{CALENDLY_KEY, MIGHTY_KEY, OMERLO_KEY, sensitive_values};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -221,6 +221,7 @@ fn smoke_test_against_a_running_server() {
     let env = [
         ("OMERLO_API_KEY", OMERLO_KEY),
         ("MIGHTY_NETWORKS_API_KEY", MIGHTY_KEY),
+        ("CALENDLY_SIGNING_KEY", CALENDLY_KEY),
     ];
     let signed = rollcall_with(
         dir.path(),
@@ -278,6 +279,7 @@ fn smoke_check_says_when_the_queue_holds_other_messages() {
     let env = [
         ("OMERLO_API_KEY", OMERLO_KEY),
         ("MIGHTY_NETWORKS_API_KEY", MIGHTY_KEY),
+        ("CALENDLY_SIGNING_KEY", CALENDLY_KEY),
     ];
     let checked = rollcall_with(
         dir.path(),

@@ -6,7 +6,7 @@
 use crate::common::*;
 use rollcall::Kind;
 use rollcall::message::Message;
-use rollcall_testkit::deliveries::{WixSigner, headers};
+use rollcall_testkit::deliveries::WixSigner;
 use rollcall_testkit::extreme::{Fixture, cases_from_env, mutants};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -23,11 +23,7 @@ async fn extreme_values_are_queued_or_quarantined_by_serve() {
         let fixture = Fixture::new(kind, &signer);
         for (edits, body) in mutants(&fixture, count, 2, &signer) {
             sent.push(format!("{kind} {edits:?}"));
-            deliveries.push(Delivery {
-                kind,
-                headers: headers(kind.provider()),
-                body,
-            });
+            deliveries.push(Delivery::new(kind, body));
         }
     }
     let answers = load(&server.url, Arc::new(deliveries), 4).await;

@@ -103,16 +103,12 @@ fn an_out_of_range_body_limit_stops_serve_at_its_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn padded_repeats_of_a_wix_token_are_quarantined_once() {
     use rollcall::Kind;
-    use rollcall_testkit::deliveries::{WixSigner, body, headers};
+    use rollcall_testkit::deliveries::{WixSigner, body};
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path(), &["--dev"], &[]);
     // Authentic, but of another kind than its route: quarantined.
     let token = body(Kind::WixParticipationUpdated, &WixSigner::new());
-    let post = |padded: Vec<u8>| Delivery {
-        kind: Kind::WixParticipationCreated,
-        headers: headers(rollcall::Provider::Wix),
-        body: padded,
-    };
+    let post = |padded: Vec<u8>| Delivery::new(Kind::WixParticipationCreated, padded);
     let mut accepted = Vec::new();
     for (before, after) in [
         ("", ""),

@@ -10,21 +10,17 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rollcall::Kind;
 use rollcall::fault::{HEADER, PANIC_IN_WRITER};
-use rollcall_testkit::deliveries::{WixSigner, body, fixture, headers};
+use rollcall_testkit::deliveries::{WixSigner, body, fixture};
 use std::os::unix::process::ExitStatusExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn delivery(kind: Kind, fault: &str) -> Delivery {
-    let mut headers = headers(kind.provider());
+    let mut delivery = Delivery::new(kind, body(kind, &WixSigner::new()));
     if !fault.is_empty() {
-        headers.push((HEADER, fault.to_owned()));
+        delivery.headers.push((HEADER, fault.to_owned()));
     }
-    Delivery {
-        kind,
-        headers,
-        body: body(kind, &WixSigner::new()),
-    }
+    delivery
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,11 +105,7 @@ async fn a_panic_in_the_sqlite_writer_ends_serve_instead_of_answering_503_foreve
     let kind = Kind::MightyNetworksRsvpCreated;
     let mut doomed = fixture("mighty-networks-rsvp-created.json");
     doomed["event_id"] = PANIC_IN_WRITER.into();
-    let doomed = Delivery {
-        kind,
-        headers: headers(kind.provider()),
-        body: doomed.to_string().into_bytes(),
-    };
+    let doomed = Delivery::new(kind, doomed.to_string().into_bytes());
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let answers = load(&server.url, Arc::new(vec![doomed]), 1).await;
     assert_ne!(answers[0].0, 200, "nothing was stored: {answers:?}");

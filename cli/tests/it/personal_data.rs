@@ -6,7 +6,7 @@
 
 use crate::common::*;
 use rollcall::Kind;
-use rollcall_testkit::deliveries::{WixSigner, headers};
+use rollcall_testkit::deliveries::WixSigner;
 use rollcall_testkit::personal::{Personal, Variant, variants};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,11 +23,7 @@ async fn personal_data_in_any_field_never_reaches_the_logs() {
     assert!(all.len() > 600, "{} deliveries", all.len());
     let deliveries: Vec<Delivery> = all
         .iter()
-        .map(|v| Delivery {
-            kind: v.kind,
-            headers: headers(v.kind.provider()),
-            body: v.body.clone(),
-        })
+        .map(|v| Delivery::new(v.kind, v.body.clone()))
         .collect();
     let answers = load(&server.url, Arc::new(deliveries), 8).await;
 

@@ -60,11 +60,10 @@ async fn fill(dir: &Path, queue: &Path, left: Left) {
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).build_http();
     let mut deliveries = unique_deliveries(MESSAGES);
-    deliveries.push(Delivery {
-        kind: Kind::OmerloParticipantCreated,
-        headers: rollcall_testkit::deliveries::headers(rollcall::Provider::Omerlo),
-        body: b"{\"not\": \"a participant\"}".to_vec(),
-    });
+    deliveries.push(Delivery::new(
+        Kind::OmerloParticipantCreated,
+        b"{\"not\": \"a participant\"}".to_vec(),
+    ));
     for delivery in &deliveries {
         let (status, body) = post(&client, &server.url, delivery).await;
         assert_eq!(status, 200, "{body}");

@@ -10,7 +10,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rollcall::Kind;
 use rollcall::quarantine::QuarantineRecord;
-use rollcall_testkit::deliveries::{fixture_text, headers};
+use rollcall_testkit::deliveries::fixture_text;
 use rollcall_testkit::sqs_rules::{MAX_MESSAGE_BYTES, SqsRules};
 
 /// An Omerlo participant delivery whose person's first name is `first`.
@@ -18,21 +18,13 @@ fn omerlo(first: &str) -> Delivery {
     let kind = Kind::OmerloParticipantCreated;
     let body = fixture_text("omerlo-participant-created.json")
         .replace("\"Amanda\"", &serde_json::to_string(first).unwrap());
-    Delivery {
-        kind,
-        headers: headers(kind.provider()),
-        body: body.into_bytes(),
-    }
+    Delivery::new(kind, body.into_bytes())
 }
 
 /// An Omerlo delivery of `body` (authentic: its credentials are right).
 fn omerlo_raw(body: String) -> Delivery {
     let kind = Kind::OmerloParticipantCreated;
-    Delivery {
-        kind,
-        headers: headers(kind.provider()),
-        body: body.into_bytes(),
-    }
+    Delivery::new(kind, body.into_bytes())
 }
 
 /// Whether SQS takes every character of `text` (written out from SQS's documentation).

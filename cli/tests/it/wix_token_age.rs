@@ -21,11 +21,7 @@ fn token(iat: Option<u64>) -> Vec<u8> {
 }
 
 async fn status(server: &Server, body: Vec<u8>) -> u16 {
-    let delivery = Delivery {
-        kind: Kind::WixParticipationCreated,
-        headers: rollcall_testkit::deliveries::headers(rollcall::Provider::Wix),
-        body,
-    };
+    let delivery = Delivery::new(Kind::WixParticipationCreated, body);
     load(&server.url, std::sync::Arc::new(vec![delivery]), 1).await[0].0
 }
 
@@ -71,7 +67,11 @@ async fn old_wix_tokens_are_refused_and_dev_says_when_it_accepts_them() {
     assert_eq!(status(&default, sample.clone()).await, 401);
     drop(default);
     let dev = serve(dir.path(), &["--dev"], &[]);
-    assert!(logs_contain(&dev, "Wix tokens of ANY AGE are accepted"));
+    assert!(logs_contain(&dev, "Wix signatures of ANY AGE are accepted"));
+    assert!(logs_contain(
+        &dev,
+        "Calendly signatures of ANY AGE are accepted"
+    ));
     assert_eq!(status(&dev, sample.clone()).await, 200);
     drop(dev);
     let dev_bounded = serve(

@@ -103,6 +103,34 @@ pub(crate) fn opt_text<'de, D: Deserializer<'de>>(
     })
 }
 
+/// A flag: `true` or `false`; `null`, absent or any other shape is `None` (it stays intact in `original`).
+pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<bool>, D::Error> {
+    Ok(match Scalar::read(deserializer)? {
+        Scalar::Bool(b) => Some(b),
+        _ => None,
+    })
+}
+
+/// An object read as `T`; `null`, absent or any other shape (a string, a list) is `None`, so that a provider
+/// changing an informational object's shape does not refuse the delivery. An object that does not read as `T`
+/// is still an error.
+pub(crate) fn object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let raw = Box::<RawValue>::deserialize(deserializer)?;
+    if raw.get().starts_with('{') {
+        crate::reason::read(raw.get())
+            .map(Some)
+            .map_err(|misfit| de::Error::custom(misfit.to_string()))
+    } else {
+        Ok(None)
+    }
+}
+
 /// A list that may be sent as `null` (read as empty).
 pub(crate) fn vec<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where

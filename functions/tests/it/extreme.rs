@@ -5,7 +5,7 @@
 
 use rollcall::Kind;
 use rollcall_testkit::aws::{self, endpoint};
-use rollcall_testkit::deliveries::{WixSigner, api_gateway_event, headers};
+use rollcall_testkit::deliveries::{WixSigner, api_gateway_event};
 use rollcall_testkit::extreme::{Fixture, cases_from_env, mutants};
 use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
@@ -27,11 +27,8 @@ async fn extreme_values_are_queued_or_quarantined_by_every_function() {
         let api = RuntimeApi::start().await;
         let mut function = api.spawn(&kind.binary(), &env);
         for (edits, body) in mutants(&fixture, count, 1, &signer) {
-            let mut event: Value =
+            let event: Value =
                 serde_json::from_slice(&api_gateway_event(kind, &body)).expect("an event");
-            for (name, value) in headers(kind.provider()) {
-                event["headers"][name] = value.into();
-            }
             let at = format!("{kind} {edits:?}");
             let Outcome::Response(response) = api.invoke(event.to_string().as_bytes()).await else {
                 panic!("{at}: no answer (the process died?)");

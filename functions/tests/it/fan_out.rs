@@ -6,7 +6,7 @@
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use rollcall::{Kind, Message, Provider};
 use rollcall_testkit::aws::{self, endpoint};
-use rollcall_testkit::deliveries::{WixSigner, api_gateway_event, headers, repo, unique_body};
+use rollcall_testkit::deliveries::{WixSigner, api_gateway_event, repo, unique_body};
 use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use rollcall_testkit::topic::{self, FanOut, Subscription, take_all};
 use serde_json::Value;
@@ -18,10 +18,7 @@ const PER_KIND: u64 = 3;
 /// Invokes the function behind `api` with `body` on `kind`'s route and valid credentials: the answer's status
 /// and JSON body.
 async fn post(api: &RuntimeApi, kind: Kind, body: &[u8]) -> (u64, Value) {
-    let mut event: Value = serde_json::from_slice(&api_gateway_event(kind, body)).unwrap();
-    for (name, value) in headers(kind.provider()) {
-        event["headers"][name] = value.into();
-    }
+    let event: Value = serde_json::from_slice(&api_gateway_event(kind, body)).unwrap();
     let Outcome::Response(response) = api.invoke(event.to_string().as_bytes()).await else {
         panic!("{kind}: no answer");
     };

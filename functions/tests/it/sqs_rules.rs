@@ -7,7 +7,7 @@ use rollcall::Kind;
 use rollcall::quarantine::QuarantineRecord;
 use rollcall_testkit::aws::{self, endpoint};
 use rollcall_testkit::deliveries::{
-    WixSigner, api_gateway_event, fixture_text, headers, kind_fixture, wix_claims,
+    WixSigner, api_gateway_event, fixture_text, kind_fixture, wix_claims,
 };
 use rollcall_testkit::runtime_api::{Outcome, RuntimeApi};
 use rollcall_testkit::sqs_rules::{MAX_MESSAGE_BYTES, SqsRules};
@@ -47,10 +47,7 @@ impl Function {
 
     /// Posts `body` with valid credentials: the status and the answer's JSON body.
     async fn post(&self, kind: Kind, body: &[u8]) -> (u64, Value) {
-        let mut event: Value = serde_json::from_slice(&api_gateway_event(kind, body)).unwrap();
-        for (name, value) in headers(kind.provider()) {
-            event["headers"][name] = value.into();
-        }
+        let event: Value = serde_json::from_slice(&api_gateway_event(kind, body)).unwrap();
         let Outcome::Response(response) = self.api.invoke(event.to_string().as_bytes()).await
         else {
             panic!("{kind}: no answer");

@@ -37,9 +37,12 @@ fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
     match kind.entity() {
         Entity::Event => event(kind, original),
         Entity::Rsvp => rsvp(kind, original),
-        Entity::Invitation | Entity::Participant | Entity::Participation | Entity::Guest => {
-            Err(not_sent(kind))
-        }
+        Entity::Invitation
+        | Entity::Participant
+        | Entity::Participation
+        | Entity::Guest
+        | Entity::Invitee
+        | Entity::InviteeNoShow => Err(not_sent(kind)),
     }
 }
 

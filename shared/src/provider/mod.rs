@@ -4,6 +4,7 @@
 //! and decodes every Wix delivery, [`wix::calendar`] reads the Calendar participations, [`wix::events`] the Wix
 //! Events guests and events. What the providers share lives below them, in `common`.
 
+pub mod calendly;
 pub(crate) mod common;
 pub mod mighty_networks;
 pub mod omerlo;
@@ -29,6 +30,10 @@ pub fn authenticate(
     match kind.provider() {
         Provider::Omerlo | Provider::MightyNetworks => Ok(Verified::Body),
         Provider::Wix => Ok(Verified::WixClaim(wix::authenticate(secrets.wix()?, body)?)),
+        Provider::Calendly => {
+            calendly::authenticate(secrets.calendly()?, headers, body)?;
+            Ok(Verified::Body)
+        }
     }
 }
 
@@ -52,9 +57,10 @@ pub fn receive(
 }
 
 /// Reads a stored delivery of `kind` (a quarantine record's body) again, for replay. A Wix token is verified
-/// again (signature, header, `iss` and `aud`), but not its age: it was fresh when received. Omerlo and Mighty
-/// Networks authenticate by a header, which is not stored: their records are trusted as the quarantine's
-/// writers are, and only a run that holds the provider's key replays them. An error keeps the record.
+/// again (signature, header, `iss` and `aud`), but not its age: it was fresh when received. Omerlo, Mighty
+/// Networks and Calendly authenticate by a header, which is not stored: their records are trusted as the
+/// quarantine's writers are, and only a run that holds the provider's secret replays them. An error keeps the
+/// record.
 pub fn reread(kind: Kind, secrets: &Secrets, body: &[u8]) -> Result<Authentic, AuthError> {
     let read = match kind.provider() {
         provider @ (Provider::Omerlo | Provider::MightyNetworks) => {
@@ -62,13 +68,18 @@ pub fn reread(kind: Kind, secrets: &Secrets, body: &[u8]) -> Result<Authentic, A
             parse(kind, body)
         }
         Provider::Wix => wix::read(kind, wix::authenticate_stored(secrets.wix()?, body)?),
+        Provider::Calendly => {
+            secrets.calendly()?;
+            parse(kind, body)
+        }
     };
     Ok(read.into())
 }
 
-/// Checks the credentials a delivery of `kind` carries in its headers (Omerlo's and Mighty Networks' API keys),
-/// as [`receive`] does first: an entry point may call it before reading the body, so that a forged delivery
-/// costs no body read. A Wix delivery is authenticated by its body, so nothing is refused here.
+/// Checks the credentials a delivery of `kind` carries in its headers (Omerlo's and Mighty Networks' API keys,
+/// the form and age of Calendly's signature), as [`receive`] does first: an entry point may call it before
+/// reading the body, so that a forged or stale delivery costs no body read. A Wix delivery is authenticated by
+/// its body, so nothing is refused here.
 pub fn authenticate_headers(
     kind: Kind,
     secrets: &Secrets,
@@ -80,16 +91,17 @@ pub fn authenticate_headers(
             mighty_networks::authenticate(secrets.api_keys(Provider::MightyNetworks)?, headers)
         }
         Provider::Wix => Ok(()),
+        Provider::Calendly => calendly::check_header(secrets.calendly()?, headers).map(drop),
     }
 }
 
 /// What the quarantine keeps of an authentic body of `kind`: what was verified. For Wix the token without the
-/// few whitespace bytes around it ([`wix::MAX_TOKEN_PADDING`]); for Omerlo and Mighty Networks, whose
-/// credentials are headers, the body as received.
+/// few whitespace bytes around it ([`wix::MAX_TOKEN_PADDING`]); for the others, whose credentials are headers,
+/// the body as received.
 pub fn verified_body(kind: Kind, body: &[u8]) -> &[u8] {
     match kind.provider() {
         Provider::Wix => wix::token(body).map_or(body, str::as_bytes),
-        Provider::Omerlo | Provider::MightyNetworks => body,
+        Provider::Omerlo | Provider::MightyNetworks | Provider::Calendly => body,
     }
 }
 
@@ -100,5 +112,6 @@ pub fn parse(kind: Kind, body: &[u8]) -> Result<Change, Unparsable> {
         Provider::Omerlo => omerlo::read(kind, body),
         Provider::MightyNetworks => mighty_networks::read(kind, body),
         Provider::Wix => wix::read(kind, wix::stored_data_claim(body)?),
+        Provider::Calendly => calendly::read(kind, body),
     }
 }

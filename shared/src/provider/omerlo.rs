@@ -40,7 +40,12 @@ fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
     match kind.entity() {
         Entity::Invitation => invitation(kind, id, original),
         Entity::Participant => participant(kind, id, original),
-        Entity::Event | Entity::Rsvp | Entity::Participation | Entity::Guest => Err(not_sent(kind)),
+        Entity::Event
+        | Entity::Rsvp
+        | Entity::Participation
+        | Entity::Guest
+        | Entity::Invitee
+        | Entity::InviteeNoShow => Err(not_sent(kind)),
     }
 }
 

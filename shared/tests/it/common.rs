@@ -7,8 +7,8 @@ use rollcall::queue::Queue;
 use rollcall::queue::sqlite::{DEFAULT_DEDUP_WINDOW, SqliteQueue};
 use rollcall::{Answer, Kind, Pipeline, Request, Route};
 pub use rollcall_testkit::deliveries::{
-    MIGHTY_KEY, OMERLO_KEY, WixSigner, fixture, fixture_text, header_map as headers, repo,
-    wix_claims, wix_public_key,
+    CALENDLY_KEY, MIGHTY_KEY, OMERLO_KEY, WixSigner, fixture, fixture_text, header_map as headers,
+    repo, wix_claims, wix_public_key,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -20,6 +20,7 @@ pub fn secrets() -> Secrets {
         "OMERLO_API_KEY" => Some(format!("old-key,{OMERLO_KEY}")),
         "MIGHTY_NETWORKS_API_KEY" => Some(MIGHTY_KEY.to_owned()),
         "WIX_PUBLIC_KEY" => Some(wix.clone()),
+        "CALENDLY_SIGNING_KEY" => Some(format!("old-key,{CALENDLY_KEY}")),
         _ => None,
     })
 }

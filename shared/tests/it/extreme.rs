@@ -46,7 +46,7 @@ fn ingest(kind: Kind, body: &[u8]) -> Outcome {
         .enable_time()
         .build()
         .expect("a runtime");
-    let answer = runtime.block_on(pipeline.ingest(kind, &headers(kind.provider()), body));
+    let answer = runtime.block_on(pipeline.ingest(kind, &headers(kind.provider(), body), body));
     (
         answer,
         pipeline.queue().messages(),

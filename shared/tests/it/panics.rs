@@ -21,7 +21,7 @@ async fn post(
 }
 
 fn faulty(kind: Kind, fault: &'static str) -> http::HeaderMap {
-    let mut headers = headers(kind.provider());
+    let mut headers = headers(kind.provider(), &body(kind));
     headers.insert(HEADER, HeaderValue::from_static(fault));
     headers
 }
@@ -70,7 +70,7 @@ async fn a_panic_while_reading_quarantines_the_delivery_and_replay_recovers_it()
     );
     // The same pipeline serves on: a retry of each delivery is the message already queued.
     for kind in Kind::ALL {
-        let (status, answer) = post(&pipeline, kind, &headers(kind.provider())).await;
+        let (status, answer) = post(&pipeline, kind, &headers(kind.provider(), &body(kind))).await;
         assert_eq!(
             (status, answer["status"].as_str()),
             (200, Some("queued")),
@@ -101,6 +101,6 @@ async fn a_panic_while_authenticating_is_500_internal_error_and_stores_nothing()
     assert_eq!(queue.count(Lane::Quarantine).await.unwrap(), 0);
     assert_eq!(queue.count(Lane::Messages).await.unwrap(), 0);
     let kind = Kind::OmerloParticipantCreated;
-    let (status, _) = post(&pipeline, kind, &headers(kind.provider())).await;
+    let (status, _) = post(&pipeline, kind, &headers(kind.provider(), &body(kind))).await;
     assert_eq!(status, 200, "the pipeline serves on");
 }

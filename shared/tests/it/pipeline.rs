@@ -40,7 +40,13 @@ async fn counts(pipeline: &Pipeline<SqliteQueue>) -> (u64, u64) {
 async fn valid_deliveries_are_queued_once() {
     let (_temp, pipeline) = pipeline();
     for kind in Kind::ALL {
-        let (status, body) = post(&pipeline, kind, &headers(kind.provider()), &body(kind)).await;
+        let (status, body) = post(
+            &pipeline,
+            kind,
+            &headers(kind.provider(), &body(kind)),
+            &body(kind),
+        )
+        .await;
         assert_eq!(
             (status, body["status"].as_str()),
             (200, Some("queued")),
@@ -50,11 +56,21 @@ async fn valid_deliveries_are_queued_once() {
     assert_eq!(counts(&pipeline).await, (Kind::ALL.len() as u64, 0));
     // Providers retry: the same deliveries again are answered the same and stored no second time.
     for kind in Kind::ALL {
-        let (status, _) = post(&pipeline, kind, &headers(kind.provider()), &body(kind)).await;
+        let (status, _) = post(
+            &pipeline,
+            kind,
+            &headers(kind.provider(), &body(kind)),
+            &body(kind),
+        )
+        .await;
         assert_eq!(status, 200);
     }
     assert_eq!(counts(&pipeline).await, (Kind::ALL.len() as u64, 0));
-    let received = pipeline.queue().receive(Lane::Messages, 20).await.unwrap();
+    let received = pipeline
+        .queue()
+        .receive(Lane::Messages, Kind::ALL.len())
+        .await
+        .unwrap();
     let types: Vec<String> = received
         .iter()
         .map(|r| {
@@ -75,7 +91,7 @@ async fn wrong_or_missing_credentials_are_401_and_store_nothing() {
     let mut wrong = HeaderMap::new();
     wrong.insert("x-api-key", "nope".parse().unwrap());
     wrong.insert("authorization", "Bearer nope".parse().unwrap());
-    let mut repeated = headers(Provider::Omerlo);
+    let mut repeated = headers(Provider::Omerlo, &[]);
     repeated.append("x-api-key", "another".parse().unwrap());
     let mut basic = HeaderMap::new();
     basic.insert(
@@ -108,7 +124,13 @@ async fn a_missing_secret_is_503_naming_it() {
     let pipeline = Pipeline::new(Secrets::from_lookup(|_| None), queue, Limits::default());
     for provider in Provider::ALL {
         let kind = provider.kinds().next().unwrap();
-        let (status, answer) = post(&pipeline, kind, &headers(provider), &body(kind)).await;
+        let (status, answer) = post(
+            &pipeline,
+            kind,
+            &headers(provider, &body(kind)),
+            &body(kind),
+        )
+        .await;
         assert_eq!(status, 503);
         assert_eq!(answer["variable"], provider.secret_var());
     }
@@ -127,7 +149,7 @@ async fn oversized_bodies_are_413() {
     let (status, answer) = post(
         &pipeline,
         kind,
-        &headers(kind.provider()),
+        &headers(kind.provider(), &[]),
         &vec![b'['; 1025],
     )
     .await;
@@ -141,7 +163,7 @@ async fn oversized_bodies_are_413() {
 #[tokio::test]
 async fn wrong_method_is_405_and_unknown_route_404() {
     let (_temp, pipeline) = pipeline();
-    let headers = headers(Provider::Omerlo);
+    let headers = headers(Provider::Omerlo, &[]);
     let get = pipeline
         .handle(
             Route::Any,
@@ -207,7 +229,7 @@ async fn authentic_but_unreadable_deliveries_are_quarantined_without_credentials
         (Kind::WixEventUpdated, body(Kind::WixGuestUpdated)),
     ];
     for (kind, body) in &cases {
-        let (status, answer) = post(&pipeline, *kind, &headers(kind.provider()), body).await;
+        let (status, answer) = post(&pipeline, *kind, &headers(kind.provider(), body), body).await;
         assert_eq!(
             (status, answer["status"].as_str()),
             (200, Some("quarantined")),
@@ -246,11 +268,12 @@ async fn a_time_past_year_9999_in_utc_is_queued_with_the_time_of_receipt() {
     delivery["event_timestamp"] = "9999-12-31T23:59:59-01:00".into();
     delivery["payload"]["updated"] = "9999-12-31T23:59:59-01:00".into();
     let before = rollcall::message::UtcTime::now();
+    let delivery = delivery.to_string();
     let (status, body) = post(
         &pipeline,
         kind,
-        &headers(kind.provider()),
-        delivery.to_string().as_bytes(),
+        &headers(kind.provider(), delivery.as_bytes()),
+        delivery.as_bytes(),
     )
     .await;
     assert_eq!(
@@ -306,7 +329,13 @@ async fn replay_moves_what_parses_now_and_keeps_the_rest() {
 async fn wix_post_status(token: &str) -> (u16, u64) {
     let (_temp, pipeline) = pipeline();
     let kind = Kind::WixParticipationCreated;
-    let (status, _) = post(&pipeline, kind, &headers(Provider::Wix), token.as_bytes()).await;
+    let (status, _) = post(
+        &pipeline,
+        kind,
+        &headers(Provider::Wix, &[]),
+        token.as_bytes(),
+    )
+    .await;
     let (messages, quarantined) = counts(&pipeline).await;
     (status, messages + quarantined)
 }

@@ -12,7 +12,7 @@ use rollcall_testkit::aws::{SETUP_DEADLINE, create_queues, endpoint, sqs as clie
 use std::time::{Duration, Instant};
 
 async fn post(pipeline: &Pipeline<SqsQueue>, kind: Kind, body: &[u8]) -> u16 {
-    post_with(pipeline, kind, &headers(kind.provider()), body)
+    post_with(pipeline, kind, &headers(kind.provider(), body), body)
         .await
         .status
 }
@@ -222,7 +222,13 @@ async fn missing_queue_urls_are_503_naming_the_variable() {
         Limits::default(),
     );
     let kind = Kind::OmerloParticipantCreated;
-    let answer = post_with(&pipeline, kind, &headers(Provider::Omerlo), &body(kind)).await;
+    let answer = post_with(
+        &pipeline,
+        kind,
+        &headers(Provider::Omerlo, &[]),
+        &body(kind),
+    )
+    .await;
     assert_eq!(answer.status, 503);
     assert!(answer.body.contains("QUEUE_URL"));
 }

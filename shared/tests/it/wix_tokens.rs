@@ -74,7 +74,7 @@ async fn tokens_shaped_as_wixs_sdk_expects_are_accepted() {
     let answer = post_with(
         &pipeline,
         kind,
-        &headers(Provider::Wix),
+        &headers(Provider::Wix, &[]),
         sign_with(&wix_header(), &sdk_shaped).as_bytes(),
     )
     .await;

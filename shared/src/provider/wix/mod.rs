@@ -226,7 +226,11 @@ fn map(kind: Kind, original: Box<RawValue>) -> Result<Change, Unparsable> {
         Entity::Participation => calendar::participation(kind, original),
         Entity::Guest => events::guest(kind, original),
         Entity::Event => events::event(kind, original),
-        Entity::Invitation | Entity::Participant | Entity::Rsvp => Err(not_sent(kind)),
+        Entity::Invitation
+        | Entity::Participant
+        | Entity::Rsvp
+        | Entity::Invitee
+        | Entity::InviteeNoShow => Err(not_sent(kind)),
     }
 }
 

@@ -39,11 +39,11 @@ fn prepare(count: usize, first_seq: u64) -> Vec<Prepared> {
                     (t * chunk..((t + 1) * chunk).min(count))
                         .map(|i| {
                             let kind = Kind::ALL[i % Kind::ALL.len()];
+                            let body = deliveries::unique_body(kind, first_seq + i as u64, &signer);
                             Prepared {
                                 path: kind.route(),
-                                headers: deliveries::headers(kind.provider()),
-                                body: deliveries::unique_body(kind, first_seq + i as u64, &signer)
-                                    .into(),
+                                headers: deliveries::headers(kind.provider(), &body),
+                                body: body.into(),
                             }
                         })
                         .collect::<Vec<_>>()

@@ -1,0 +1,6 @@
+//! Lambda function for `POST /webhooks/calendly/invitee-no-show-created`.
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), rollcall::lambda::Error> {
+    rollcall::lambda::run(rollcall::Kind::CalendlyInviteeNoShowCreated).await
+}

@@ -103,7 +103,8 @@ pub(crate) fn opt_text<'de, D: Deserializer<'de>>(
     })
 }
 
-/// A flag: `true` or `false`; `null`, absent or any other shape is `None` (it stays intact in `original`).
+/// A flag: `true` and `false` as sent; `null`, absent and any other shape (`"true"`, `1`, an object) are `None`,
+/// never an error, so a drifted flag does not refuse the delivery (it stays intact in the message's `original`).
 pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<bool>, D::Error> {
@@ -202,6 +203,8 @@ mod tests {
         text: Option<String>,
         #[serde(default, deserialize_with = "vec")]
         list: Vec<u8>,
+        #[serde(default, deserialize_with = "opt_bool")]
+        flag: Option<bool>,
     }
 
     #[test]
@@ -234,6 +237,23 @@ mod tests {
         let b: Sample = serde_json::from_str(r#"{"id":1,"text":42,"list":[1,2]}"#).unwrap();
         assert_eq!(b.text.as_deref(), Some("42"));
         assert_eq!(b.list, vec![1, 2]);
+    }
+
+    #[test]
+    fn flags_are_booleans_and_anything_else_is_none() {
+        let flag = |json: &str| {
+            serde_json::from_str::<Sample>(&format!(r#"{{"id":1{json}}}"#)).map(|s| s.flag)
+        };
+        assert_eq!(flag(r#","flag":true"#).unwrap(), Some(true));
+        assert_eq!(flag(r#","flag":false"#).unwrap(), Some(false));
+        assert_eq!(flag("").unwrap(), None);
+        for drifted in [r#""true""#, "1", "null", r#"{"at":1}"#, "[true]"] {
+            assert_eq!(
+                flag(&format!(r#","flag":{drifted}"#)).unwrap(),
+                None,
+                "{drifted}"
+            );
+        }
     }
 
     #[test]

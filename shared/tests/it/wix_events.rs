@@ -141,6 +141,70 @@ fn guest_deleted_with_and_without_the_entity() {
 }
 
 #[test]
+fn a_checked_in_guest_attended_and_one_not_checked_in_is_not_said_to_have_missed_it() {
+    let attended = |kind: Kind, checked_in: Option<Value>| {
+        let body = edited(kind, |d| {
+            let entity = match kind {
+                Kind::WixGuestCreated => &mut d["data"]["createdEvent"]["entity"],
+                Kind::WixGuestUpdated => &mut d["data"]["updatedEvent"]["currentEntity"],
+                _ => &mut d["data"]["deletedEvent"]["deletedEntity"],
+            };
+            let details = entity["guestDetails"].as_object_mut();
+            match (details, checked_in) {
+                (Some(details), None) => {
+                    details.remove("checkedIn");
+                }
+                (Some(details), Some(value)) => {
+                    details.insert("checkedIn".into(), value);
+                }
+                (None, value) => {
+                    entity["guestDetails"] = value.map_or(json!({}), |v| json!({"checkedIn": v}));
+                }
+            }
+        });
+        build(kind, &body).data.participation.unwrap().attended
+    };
+    for kind in [
+        Kind::WixGuestCreated,
+        Kind::WixGuestUpdated,
+        Kind::WixGuestDeleted,
+    ] {
+        assert_eq!(attended(kind, Some(json!(true))), Some(true), "{kind}");
+        assert_eq!(
+            attended(kind, Some(json!(false))),
+            None,
+            "{kind}: not checked in is not a no-show"
+        );
+        assert_eq!(attended(kind, None), None, "{kind}: absent");
+        for drifted in [json!("true"), json!(1), json!({"at": "now"}), Value::Null] {
+            assert_eq!(
+                attended(kind, Some(drifted.clone())),
+                None,
+                "{kind}: {drifted} still reads, as no answer"
+            );
+        }
+    }
+    assert_eq!(
+        message(Kind::WixGuestCreated)
+            .data
+            .participation
+            .unwrap()
+            .attended,
+        None,
+        "the fixture's guest has not checked in"
+    );
+    assert_eq!(
+        message(Kind::WixGuestUpdated)
+            .data
+            .participation
+            .unwrap()
+            .attended,
+        None,
+        "no guest details at all"
+    );
+}
+
+#[test]
 fn event_created_as_the_documentation_sample_spells_it() {
     let m = message(Kind::WixEventCreated);
     assert!(matches!(m.payload().unwrap(), Payload::WixEventCreated(_)));

@@ -107,8 +107,8 @@ pub struct GuestDetails {
     /// Address, from the registration form.
     #[serde(default, deserialize_with = "lenient::opt_text")]
     pub address: Option<String>,
-    /// Whether the guest has checked in.
-    #[serde(default)]
+    /// Whether the guest has checked in (a value that is not a boolean reads as `None`).
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub checked_in: Option<bool>,
 }
 

@@ -83,7 +83,11 @@ fn guest_change(kind: Kind, delivery: &GuestDelivery, original: Box<RawValue>) -
                 .and_then(|g| g.total_guests.as_ref())
                 .and_then(|n| n.as_str().parse().ok()),
             waitlisted,
-            attended: None,
+            // Checked in is attended; not (yet) checked in says nothing, so never `Some(false)`.
+            attended: guest
+                .and_then(|g| g.guest_details.as_ref())
+                .and_then(|d| d.checked_in)
+                .filter(|&checked_in| checked_in),
         }),
         sequence: counter(event.entity_event_sequence.as_ref()),
         revision: counter(guest.and_then(|g| g.revision.as_ref())),

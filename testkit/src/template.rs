@@ -4,8 +4,8 @@
 //! stack's two subscriptions of the messages topic, whose filter policies list the `source` of every provider's
 //! smoke delivery (the smoke subscription takes only those, the messages subscription all but those); and the
 //! consumer template's default filter policy, which excludes them too. SNS has no "anything-but suffix", so the
-//! list is exact: it is read from the pipeline itself, each provider's smoke
-//! delivery (`rollcall::smoke`) ingested into a [`MemoryQueue`], so a new provider is covered.
+//! list is exact: it is read from the pipeline itself, each provider's smoke delivery (`rollcall::smoke`)
+//! ingested into a [`MemoryQueue`], so a new provider is covered.
 //! They stay literal in the templates (what `sam`, cfn-lint and a reviewer read), between marker lines;
 //! `cargo xtask regenerate` rewrites them, and a test checks that the committed
 //! templates are what [`render`] and [`render_consumer`] make. The rest of each template is written by hand.

@@ -126,6 +126,39 @@ class Alarms(unittest.TestCase):
             self.assertEqual(props["Threshold"], 0.5, name)
             self.assertGreaterEqual(props["EvaluationPeriods"] * props["Metrics"][1]["MetricStat"]["Period"], 3600, name)
 
+    def test_every_route_may_alarm_when_no_delivery_came_for_n_hours(self):
+        t = template()
+        param = t["Parameters"]["NoDeliveryAlarmHours"]
+        # Off by default; at most CloudWatch's 7-day evaluation range (Period x EvaluationPeriods <= 604800 s).
+        self.assertEqual((param["Type"], param["Default"], param["MinValue"]), ("Number", 0, 0))
+        self.assertEqual(param["MaxValue"] * 3600, 7 * 24 * 3600)
+        groups = t["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+        operations = next(g for g in groups if g["Label"]["default"] == "Data and operations")
+        self.assertIn("NoDeliveryAlarmHours", operations["Parameters"])
+        self.assertEqual(
+            t["Conditions"]["HasNoDeliveryAlarm"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "NoDeliveryAlarmHours"}, "0"]}]}
+        )
+        hours = {"Ref": "NoDeliveryAlarmHours"}
+        silent = {k: v for k, v in resources("AWS::CloudWatch::Alarm").items() if v.get("Condition") == "HasNoDeliveryAlarm"}
+        functions = webhook_functions()
+        self.assertEqual(sorted(silent), sorted(f"{f.removesuffix('Function')}NoDeliveriesAlarm" for f in functions))
+        for function, props in ((f, functions[f]["Properties"]) for f in functions):
+            alarm = silent[f"{function.removesuffix('Function')}NoDeliveriesAlarm"]["Properties"]
+            # Every request the route's function got, whatever it answered: Lambda's Invocations of that function.
+            self.assertEqual((alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]), ("AWS/Lambda", "Invocations", "Sum"))
+            self.assertEqual(alarm["Dimensions"], [{"Name": "FunctionName", "Value": {"Ref": function}}], function)
+            # Fewer than one invocation in every hour of the last N; no data at all is none.
+            self.assertEqual(alarm["Period"], 3600, function)
+            self.assertEqual((alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]), (hours, hours), function)
+            self.assertEqual((alarm["Threshold"], alarm["ComparisonOperator"]), (1, "LessThanThreshold"), function)
+            self.assertEqual(alarm["TreatMissingData"], "breaching", function)
+            route = props["Events"]["Webhook"]["Properties"]["Path"]
+            self.assertIn(f"POST {route} ", alarm["AlarmDescription"]["Fn::Sub"], function)
+            self.assertIn("${NoDeliveryAlarmHours}", alarm["AlarmDescription"]["Fn::Sub"], function)
+        # Only these have the condition (above), and none of them goes without it.
+        unconditional = [k for k, v in resources("AWS::CloudWatch::Alarm").items() if "NoDeliveries" in k and k not in silent]
+        self.assertEqual(unconditional, [])
+
     def test_one_contained_panic_alarms(self):
         # The outcomes as shared/src/ingest.rs and shared/src/answer.rs log a contained panic.
         code = (REPO / "shared/src/ingest.rs").read_text() + (REPO / "shared/src/answer.rs").read_text()
@@ -564,7 +597,8 @@ class LocalInvoke(unittest.TestCase):
                 self.assertEqual(env.get(var), parameters[var], f"{name}: {var}")
             # Empty, so unset: the function sends to QUEUE_URL, not to the stack's topic.
             self.assertEqual(env["TOPIC_ARN"], "", name)
-            secrets = [v for v in ["OMERLO_API_KEY", "MIGHTY_NETWORKS_API_KEY", "WIX_PUBLIC_KEY"] if v in env]
+            secret_vars = ["OMERLO_API_KEY", "MIGHTY_NETWORKS_API_KEY", "WIX_PUBLIC_KEY", "CALENDLY_SIGNING_KEY"]
+            secrets = [v for v in secret_vars if v in env]
             self.assertEqual(len(secrets), 1, name)
             self.assertEqual(env[secrets[0]], parameters[secrets[0]], name)
         self.assertTrue(parameters["AWS_ENDPOINT_URL"].startswith("http://"))

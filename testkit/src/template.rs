@@ -1,10 +1,11 @@
 //! The parts of `template.yaml` and `consumer.yaml` that derive from the registry of kinds: each kind's
-//! function, the alarm on its failures and throttles, the alarm on its answers (mostly 401 or quarantined), and
-//! its two outputs; the stack's two subscriptions of the messages topic, whose filter policies list the `source`
-//! of every provider's smoke delivery (the smoke subscription takes only those, the messages subscription all
-//! but those); and the consumer template's default filter policy, which excludes them too. SNS has no
-//! "anything-but suffix", so the list is exact: it is read from the pipeline itself, each provider's smoke
-//! delivery (`rollcall::smoke`) ingested into a [`MemoryQueue`], so a new provider is covered.
+//! function, the alarm on its failures and throttles, the alarm on its answers (mostly 401 or quarantined), the
+//! optional alarm on its silence (no delivery for `NoDeliveryAlarmHours` hours), and its two outputs; the
+//! stack's two subscriptions of the messages topic, whose filter policies list the `source` of every provider's
+//! smoke delivery (the smoke subscription takes only those, the messages subscription all but those); and the
+//! consumer template's default filter policy, which excludes them too. SNS has no "anything-but suffix", so the
+//! list is exact: it is read from the pipeline itself, each provider's smoke delivery (`rollcall::smoke`)
+//! ingested into a [`MemoryQueue`], so a new provider is covered.
 //! They stay literal in the templates (what `sam`, cfn-lint and a reviewer read), between marker lines;
 //! `cargo xtask regenerate` rewrites them, and a test checks that the committed
 //! templates are what [`render`] and [`render_consumer`] make. The rest of each template is written by hand.
@@ -173,7 +174,8 @@ fn subscriptions(sources: &[String]) -> String {
     out
 }
 
-/// Every kind's function and alarms, in registry order, each followed by a blank line.
+/// Every kind's function and alarms (the last only with `NoDeliveryAlarmHours` set), in registry order, each
+/// followed by a blank line.
 fn resources() -> String {
     let mut out = String::new();
     for kind in Kind::ALL {
@@ -283,8 +285,41 @@ fn resources() -> String {
 
 "#,
         );
+        out.push_str(&no_deliveries_alarm(&id, &route));
     }
     out
+}
+
+/// The alarm on a route that got no request at all for `NoDeliveryAlarmHours` hours, created only when that
+/// parameter is set. It reads the function's `Invocations`: API Gateway runs the function once for every request
+/// to its route, whatever the answer (`401`, quarantined, `5xx`, a crash, a timeout), so none in an hour means the
+/// provider sent nothing. (The API's own `Count` is per route only with detailed metrics, which the stack leaves
+/// off; the log-derived `Deliveries` misses a delivery whose function crashed before its line.) Lambda publishes
+/// no data point for an hour without an invocation, so missing data is breaching.
+fn no_deliveries_alarm(id: &str, route: &str) -> String {
+    format!(
+        r#"  {id}NoDeliveriesAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Condition: HasNoDeliveryAlarm
+    Properties:
+      AlarmDescription: !Sub "Rollcall ${{AWS::StackName}}: POST {route} got no request for ${{NoDeliveryAlarmHours}} h. Its provider may have stopped sending: a subscription disabled after failing deliveries (Calendly disables one after 24 h of failures) or deleted, a webhook removed or pointed elsewhere. Check the subscription at the provider, then this route's RefusedAlarm and ErrorsAlarm history."
+      Namespace: AWS/Lambda
+      MetricName: Invocations
+      Dimensions:
+        - Name: FunctionName
+          Value: !Ref {id}Function
+      Statistic: Sum
+      Period: 3600
+      EvaluationPeriods: !Ref NoDeliveryAlarmHours
+      DatapointsToAlarm: !Ref NoDeliveryAlarmHours
+      Threshold: 1
+      ComparisonOperator: LessThanThreshold
+      TreatMissingData: breaching
+      AlarmActions: [!Ref AlarmTopic]
+      OKActions: [!Ref AlarmTopic]
+
+"#
+    )
 }
 
 /// Every kind's webhook URL and function name, in registry order, each followed by a blank line.

@@ -1,5 +1,5 @@
 //! The functions' one log line per delivery carries the JSON fields the template's metric filters and saved
-//! queries read. What the template gives each kind (its function, its two alarms, its outputs) is written from
+//! queries read. What the template gives each kind (its function, its alarms, its outputs) is written from
 //! the registry and pinned by `cargo xtask regenerate --check`; `scripts/template-checks.py` checks what the
 //! alarms and outputs mean.
 

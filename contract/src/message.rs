@@ -18,15 +18,17 @@ pub const DATASCHEMA: &str = "urn:rollcall:message:v1";
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[schemars(
     title = "Rollcall message",
-    description = "A CloudEvents 1.0 JSON event: one change to an event participation, from Omerlo, Mighty Networks or Wix."
+    description = "A CloudEvents 1.0 JSON event: one change to an event participation, from Omerlo, Mighty Networks, Wix or Calendly."
 )]
 pub struct Message {
     /// Always `1.0`.
     pub specversion: SpecVersion,
     /// The provider's event id (Mighty Networks `event_id`, Wix event `id`); for Omerlo a UUIDv5 over the kind
-    /// and the canonical JSON of the body. The same change always has the same id.
+    /// and the canonical JSON of the body; for Calendly a UUIDv5 over the kind and the change's natural key (the
+    /// invitee, the no-show marking). The same change always has the same id.
     pub id: String,
-    /// Provider and tenant: `/omerlo/workspaces/{id}`, `/mighty-networks/spaces/{id}`, `/wix/instances/{id}`.
+    /// Provider and tenant: `/omerlo/workspaces/{id}`, `/mighty-networks/spaces/{id}`, `/wix/instances/{id}`,
+    /// `/calendly/users/{id}` (the user who created the Calendly subscription).
     pub source: String,
     /// The kind of change, e.g. `com.wix.calendar.participation.created`.
     #[serde(rename = "type")]
@@ -86,7 +88,7 @@ pub struct MessageData {
     /// `triggeredByAnonymizeRequest`. `null` where the provider does not say.
     #[serde(default)]
     pub anonymize_request: Option<bool>,
-    /// The provider's payload exactly as received (Omerlo, Mighty Networks: the whole body; Wix: the decoded
+    /// The provider's payload exactly as received (Omerlo, Mighty Networks, Calendly: the whole body; Wix: the decoded
     /// delivery `{eventType, instanceId, identity, accountInfo?, data}` with its nested JSON strings parsed).
     #[schemars(with = "serde_json::Value")]
     pub original: Box<RawValue>,
@@ -117,13 +119,13 @@ pub struct EventView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventStatus {
-    /// Published and yet to start (Wix `UPCOMING`).
+    /// Published and yet to start (Wix `UPCOMING`, Calendly `active`).
     Scheduled,
     /// Under way (Wix `STARTED`).
     Started,
     /// Over (Wix `ENDED`).
     Ended,
-    /// Called off (Wix `CANCELED`, and every Wix event-canceled delivery).
+    /// Called off (Wix `CANCELED`, and every Wix event-canceled delivery; Calendly `canceled`).
     Cancelled,
     /// Not public yet (Wix `DRAFT`).
     Draft,
@@ -147,11 +149,13 @@ pub struct PersonView {
 /// The normalized participation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ParticipationView {
-    /// The provider's id of the participation (participant, invitation, RSVP, Wix participation).
+    /// The provider's id of the participation (participant, invitation, RSVP, Wix participation, Calendly
+    /// invitee).
     pub id: Option<String>,
     /// Where the person stands; `null` when the provider sent a status Rollcall does not know.
     pub status: Option<Status>,
-    /// How many people come (Wix `partySize`, Wix Events `totalGuests`).
+    /// How many people come (Wix `partySize`, Wix Events `totalGuests`; Calendly: 1 plus the guests of a meeting
+    /// that takes one invitee, else 1).
     pub party_size: Option<u32>,
     /// True when the person is on the waiting list (Wix Events `IN_WAITLIST`, with status `pending`); `null`
     /// where the provider does not say. Added in v1: absent from older messages.
@@ -167,7 +171,8 @@ pub struct ParticipationView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Coming (Omerlo participant, Mighty `yes`, Wix `CONFIRMED`, Wix Events `ATTENDING`).
+    /// Coming (Omerlo participant, Mighty `yes`, Wix `CONFIRMED`, Wix Events `ATTENDING`, a Calendly invitee
+    /// created, marked a no-show or not).
     Going,
     /// Maybe coming (Mighty `maybe`).
     Maybe,
@@ -177,7 +182,7 @@ pub enum Status {
     Pending,
     /// Invited (Omerlo invitation).
     Invited,
-    /// Removed or deleted.
+    /// Removed or deleted; a Calendly invitee canceled (also the old half of a reschedule).
     Cancelled,
 }
 

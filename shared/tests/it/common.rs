@@ -70,3 +70,9 @@ pub async fn post_with<Q: Queue>(
     };
     pipeline.handle(Route::Any, request).await
 }
+
+/// POSTs `body` to `kind`'s route through `pipeline`, with valid credentials for it (for Calendly, its
+/// signature).
+pub async fn post_signed<Q: Queue>(pipeline: &Pipeline<Q>, kind: Kind, body: &[u8]) -> Answer {
+    post_with(pipeline, kind, &headers(kind.provider(), body), body).await
+}

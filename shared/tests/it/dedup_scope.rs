@@ -35,7 +35,7 @@ async fn the_same_id_from_two_sources_is_two_messages_in_the_sqlite_queue() {
         (Kind::MightyNetworksRsvpCreated, mighty(id, 123)),
     ];
     for (kind, body) in &deliveries {
-        let answer = post_with(&pipeline, *kind, &headers(kind.provider(), body), body).await;
+        let answer = post_signed(&pipeline, *kind, body).await;
         let body: Value = serde_json::from_str(&answer.body).unwrap();
         assert_eq!(
             (answer.status, &body["id"]),
@@ -68,7 +68,7 @@ async fn the_same_unparsable_delivery_is_quarantined_once() {
     let post = |kind: Kind, body: &'static [u8]| {
         let pipeline = &pipeline;
         async move {
-            let answer = post_with(pipeline, kind, &headers(kind.provider(), body), body).await;
+            let answer = post_signed(pipeline, kind, body).await;
             let body: Value = serde_json::from_str(&answer.body).unwrap();
             assert_eq!(
                 (answer.status, &body["status"]),

@@ -56,13 +56,7 @@ async fn a_topic_delivers_each_message_once_with_group_dedup_id_and_attributes()
     let (pipeline, sqs, subscribed, _) = topic_pipeline().await;
     for round in 0..2 {
         for kind in Kind::ALL {
-            let answer = post_with(
-                &pipeline,
-                kind,
-                &headers(kind.provider(), &body(kind)),
-                &body(kind),
-            )
-            .await;
+            let answer = post_signed(&pipeline, kind, &body(kind)).await;
             assert_eq!(answer.status, 200, "{kind} round {round}: {}", answer.body);
         }
     }
@@ -105,7 +99,7 @@ async fn a_message_over_snss_size_is_quarantined_with_a_reason() {
         .replace("\"Amanda\"", &format!("\"{}\"", "\u{FFFF}".repeat(40_000)))
         .into_bytes();
     assert!(body.len() <= Limits::default().max_body_bytes);
-    let answer = post_with(&pipeline, kind, &headers(kind.provider(), &body), &body).await;
+    let answer = post_signed(&pipeline, kind, &body).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let answer: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(answer["status"], "quarantined");
@@ -194,13 +188,7 @@ async fn pipeline_on(sns_endpoint: &str) -> Pipeline<SnsQueue> {
 async fn an_sns_refused_message_is_quarantined_and_other_errors_are_503() {
     let kind = Kind::MightyNetworksRsvpCreated;
     let refusing = pipeline_on(&sns_answering(400, "InvalidParameter").await).await;
-    let answer = post_with(
-        &refusing,
-        kind,
-        &headers(kind.provider(), &body(kind)),
-        &body(kind),
-    )
-    .await;
+    let answer = post_signed(&refusing, kind, &body(kind)).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let answer: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(answer["status"], "quarantined");
@@ -224,13 +212,7 @@ async fn an_sns_refused_message_is_quarantined_and_other_errors_are_503() {
         (403, "AuthorizationError"),
     ] {
         let failing = pipeline_on(&sns_answering(status, code).await).await;
-        let answer = post_with(
-            &failing,
-            kind,
-            &headers(kind.provider(), &body(kind)),
-            &body(kind),
-        )
-        .await;
+        let answer = post_signed(&failing, kind, &body(kind)).await;
         assert_eq!(answer.status, 503, "{code}: {}", answer.body);
         assert_eq!(
             failing.queue().count(Lane::Quarantine).await.unwrap(),
@@ -250,13 +232,7 @@ async fn a_malformed_topic_arn_is_503_naming_the_variable() {
     );
     let pipeline = Pipeline::new(secrets(), queue, Limits::default());
     let kind = Kind::OmerloParticipantCreated;
-    let answer = post_with(
-        &pipeline,
-        kind,
-        &headers(kind.provider(), &body(kind)),
-        &body(kind),
-    )
-    .await;
+    let answer = post_signed(&pipeline, kind, &body(kind)).await;
     assert_eq!(answer.status, 503);
     assert!(answer.body.contains("TOPIC_ARN"), "{}", answer.body);
 }

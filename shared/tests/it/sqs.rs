@@ -12,9 +12,7 @@ use rollcall_testkit::aws::{SETUP_DEADLINE, create_queues, endpoint, sqs as clie
 use std::time::{Duration, Instant};
 
 async fn post(pipeline: &Pipeline<SqsQueue>, kind: Kind, body: &[u8]) -> u16 {
-    post_with(pipeline, kind, &headers(kind.provider(), body), body)
-        .await
-        .status
+    post_signed(pipeline, kind, body).await.status
 }
 
 /// Limits for a pipeline in front of moto: the loopback stand-in, shared by the tests running in parallel, can take

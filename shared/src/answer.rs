@@ -139,7 +139,7 @@ impl Rejected {
         }
     }
 
-    /// The HTTP status.
+    /// The HTTP status; never `410`, on which Calendly deletes the subscription.
     pub fn status(&self) -> u16 {
         match self {
             Rejected::Unauthorized => 401,
@@ -238,6 +238,8 @@ mod tests {
         for (rejected, status) in cases {
             let answer = Answer::new(&Err(rejected.clone()));
             assert_eq!(answer.status, status);
+            // Calendly deletes a subscription at once on a 410 (Wix and others give up on it too).
+            assert_ne!(answer.status, 410, "{rejected:?}");
             let body: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
             assert_eq!(body["error"], rejected.code());
             assert!(!body["message"].as_str().unwrap().is_empty());

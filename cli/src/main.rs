@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Receive Omerlo, Mighty Networks and Wix webhooks on one machine.
+/// Receive Omerlo, Mighty Networks, Wix and Calendly webhooks on one machine.
 #[derive(Parser)]
 #[command(name = "rollcall", version, about, propagate_version = true)]
 struct Cli {

@@ -2,9 +2,9 @@
 //! queue, for consumers, without Rollcall's authentication, queues or runtime (this crate depends on serde,
 //! serde_json, time and schemars only).
 //!
-//! Rollcall receives event-participation webhooks from Omerlo, Mighty Networks and Wix and turns each into one
-//! CloudEvents 1.0 JSON message: a provider-independent view (`event`, `person`, `participation`) and the
-//! provider's payload as received (`original`).
+//! Rollcall receives event-participation webhooks from Omerlo, Mighty Networks, Wix and Calendly and turns each
+//! into one CloudEvents 1.0 JSON message: a provider-independent view (`event`, `person`, `participation`) and
+//! the provider's payload as received (`original`).
 //!
 //! - [`message`]: the envelope ([`Message`]), its normalized view, [`message::Received`] for kinds added
 //!   since, and the JSON Schema ([`message::json_schema`]).

@@ -118,8 +118,9 @@ impl<Q: Queue> Pipeline<Q> {
 
     /// The answer to a request that its head alone refuses, logged as [`Pipeline::handle`] logs it: a path no
     /// kind is served at, a method other than POST, or credentials in the headers that do not authenticate
-    /// (Omerlo, Mighty Networks: [`provider::authenticate_headers`]). `None` when the body must be read to
-    /// decide. `rollcall serve` asks before it reads a body, so a forged delivery costs no body read.
+    /// (Omerlo, Mighty Networks; Calendly's signature header and its age: [`provider::authenticate_headers`]).
+    /// `None` when the body must be read to decide. `rollcall serve` asks before it reads a body, so a forged or
+    /// stale delivery costs no body read.
     pub fn refuse_from_head(
         &self,
         route: Route,

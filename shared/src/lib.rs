@@ -1,6 +1,6 @@
-//! Rollcall receives event-participation webhooks from Omerlo, Mighty Networks, Wix and Calendly, authenticates them
-//! against the raw request, normalizes each into one provider-independent CloudEvents message and stores it on
-//! a queue (Amazon SQS, or an embedded SQLite file) for downstream consumers. Deliveries that are authentic but
+//! Rollcall receives event-participation webhooks from Omerlo, Mighty Networks, Wix and Calendly, authenticates
+//! them against the raw request, normalizes each into one provider-independent CloudEvents message and stores it
+//! on a queue (Amazon SQS, or an embedded SQLite file) for downstream consumers. Deliveries that are authentic but
 //! unreadable are quarantined for replay, never dropped.
 //!
 //! The message contract (the registry of kinds, the message, its typed `original`, the providers' payload types)

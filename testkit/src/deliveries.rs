@@ -52,6 +52,13 @@ pub fn sensitive_values() -> Vec<String> {
                         "firstName",
                         "lastName",
                         "name",
+                        // Calendly's: the reminder phone, hosts, the canceller, answers, the reason.
+                        "text_reminder_number",
+                        "user_email",
+                        "user_name",
+                        "canceled_by",
+                        "answer",
+                        "reason",
                     ]
                     .contains(&key.as_str());
                     match item {

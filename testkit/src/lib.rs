@@ -4,6 +4,8 @@
 //! - [`topic`]: an SNS FIFO topic fanning out to subscribed SQS FIFO queues on the loopback server.
 //! - [`sqs_rules`]: a loopback proxy that applies SQS's character and size rules, which moto does not.
 //! - [`runtime_api`]: an in-repo AWS Lambda Runtime API that runs the real function binaries as Lambda does.
+//! - [`calendly`]: Calendly deliveries re-rendered or signed otherwise, and the message each kind's fixture must
+//!   become, checked by the rules, for the end-to-end tests.
 //! - [`deliveries`]: valid, authenticated sample deliveries of every kind (Wix ones signed with the test key).
 //! - [`events`]: the sample API Gateway events of `events/`, built from the registry and the fixtures.
 //! - [`template`]: the per-kind blocks of `template.yaml`, built from the registry.
@@ -22,6 +24,7 @@
 //! [`events`], [`template`] and [`messages`] make.
 
 pub mod aws;
+pub mod calendly;
 pub mod deliveries;
 pub mod events;
 pub mod extreme;

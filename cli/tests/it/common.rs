@@ -18,11 +18,12 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub const ROLLCALL: &str = env!("CARGO_BIN_EXE_rollcall");
-pub const SECRET_VARS: [&str; 4] = [
+pub const SECRET_VARS: [&str; 5] = [
     "ROLLCALL_QUEUE",
     "OMERLO_API_KEY",
     "MIGHTY_NETWORKS_API_KEY",
     "WIX_PUBLIC_KEY",
+    "CALENDLY_SIGNING_KEY",
 ];
 
 pub fn events_dir() -> PathBuf {

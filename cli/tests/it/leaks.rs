@@ -179,8 +179,8 @@ async fn a_stalled_peek_holds_no_read_snapshot() {
     );
 }
 
-/// Omerlo and Mighty Networks authenticate by header: a delivery with a wrong key is refused from its head, at
-/// once, before any of its body is read (here the body never comes; it used to be waited for until the body
+/// Omerlo and Mighty Networks authenticate by header, and Calendly's signature header has a form: a delivery
+/// with a wrong key or a malformed signature is refused from its head, at once, before any of its body is read (here the body never comes; it used to be waited for until the body
 /// timeout, then read whole).
 #[test]
 fn wrong_api_keys_are_refused_before_the_body_is_read() {
@@ -191,6 +191,10 @@ fn wrong_api_keys_are_refused_before_the_body_is_read() {
         (
             "/webhooks/mighty-networks/rsvp-created",
             "Authorization: Bearer wrong",
+        ),
+        (
+            "/webhooks/calendly/invitee-created",
+            "Calendly-Webhook-Signature: t=now,v1=wrong",
         ),
     ] {
         let head = format!(

@@ -3,6 +3,7 @@
 //! `--include-ignored`.
 
 mod aws_chain;
+mod calendly;
 mod common;
 mod drain_and_replay;
 mod e2e;

@@ -35,6 +35,7 @@ async fn serve_quarantines_what_a_bug_stops_serves_on_and_replay_recovers_it() {
         Kind::OmerloParticipantCreated,
         Kind::MightyNetworksRsvpCreated,
         Kind::WixParticipationCreated,
+        Kind::CalendlyInviteeCreated,
     ] {
         let (status, answer) = post(&client, &server.url, &delivery(kind, "panic-in-read")).await;
         assert_eq!(
@@ -70,10 +71,10 @@ async fn serve_quarantines_what_a_bug_stops_serves_on_and_replay_recovers_it() {
     let logs = server.logs.lock().unwrap().join("\n");
     assert_eq!(
         logs.matches("\"quarantined_internal_error\"").count(),
-        3,
+        4,
         "{logs}"
     );
-    assert_eq!(logs.matches("panic_at").count(), 6, "{logs}");
+    assert_eq!(logs.matches("panic_at").count(), 8, "{logs}");
     assert!(
         !logs.contains("fault injection"),
         "the panic message is not logged: {logs}"
@@ -92,8 +93,8 @@ async fn serve_quarantines_what_a_bug_stops_serves_on_and_replay_recovers_it() {
     );
     assert_eq!(
         drain(dir.path(), &[], &[]).len(),
-        4,
-        "three replayed and the Wix guest"
+        5,
+        "four replayed and the Wix guest"
     );
     assert!(drain(dir.path(), &["--quarantine"], &[]).is_empty());
 }

@@ -5,6 +5,7 @@
 //! `--include-ignored`.
 
 mod build_graph;
+mod calendly;
 mod common;
 mod consumer;
 mod docs;

@@ -31,6 +31,7 @@ async fn after_a_caught_panic_the_same_function_process_answers_the_next_invocat
         Kind::OmerloParticipantCreated,
         Kind::MightyNetworksRsvpCreated,
         Kind::WixParticipationCreated,
+        Kind::CalendlyInviteeCreated,
     ] {
         let api = RuntimeApi::start().await;
         let mut function = api.spawn(&kind.binary(), &env);

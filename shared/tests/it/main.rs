@@ -2,6 +2,7 @@
 //! loopback SQS/DynamoDB server are `#[ignore]`d with that reason; `scripts/test` starts the server and runs them
 //! with `--include-ignored`.
 
+mod calendly;
 mod common;
 #[cfg(feature = "consumer")]
 mod consumer;

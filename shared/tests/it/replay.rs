@@ -152,6 +152,7 @@ async fn a_provider_without_a_key_keeps_its_records() {
         Kind::OmerloParticipantCreated,
         Kind::MightyNetworksRsvpCreated,
         Kind::WixParticipationCreated,
+        Kind::CalendlyInviteeCreated,
     ] {
         let replayed = pipeline
             .replay(&record(kind, "2026-11-01T00:00:00Z", &body(kind)))

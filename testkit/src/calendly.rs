@@ -3,7 +3,7 @@
 //! become, checked field by field against the fixture by the rules of the issue that added Calendly (not by the
 //! mapping code under test), and against the record `shared/tests/fixtures/messages.json`.
 
-use crate::deliveries::{fixture, kind_fixture};
+use crate::deliveries::{calendly_signature, fixture, kind_fixture, now};
 use rollcall::provider::calendly;
 use rollcall::{Kind, Provider};
 use serde_json::Value;
@@ -50,6 +50,23 @@ pub fn rerendered(body: &[u8]) -> Vec<u8> {
 /// A `Calendly-Webhook-Signature` of `body` at `t` with `key` (a key Rollcall is not configured with, for one).
 pub fn signature_with(key: &str, t: u64, body: &[u8]) -> String {
     calendly::signature_header(key.as_bytes(), t, body)
+}
+
+/// The signatures Rollcall must refuse (`401`) on `body`, each named: made with a key it is not configured with,
+/// at a `t` an hour old (the tests bound the age to a minute), at a `t` two minutes ahead, and none.
+pub fn refusals(body: &[u8]) -> [(&'static str, Option<String>); 4] {
+    [
+        (
+            "a wrong key",
+            Some(signature_with("not-the-key", now(), body)),
+        ),
+        ("a stale t", Some(calendly_signature(now() - 3600, body))),
+        (
+            "a t 2 minutes ahead",
+            Some(calendly_signature(now() + 120, body)),
+        ),
+        ("no signature", None),
+    ]
 }
 
 /// The Calendly kinds.

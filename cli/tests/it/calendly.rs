@@ -6,7 +6,7 @@
 use crate::common::*;
 use rollcall::Kind;
 use rollcall::provider::calendly::SIGNATURE_HEADER;
-use rollcall_testkit::calendly::{assert_message, kinds, other_kind, rerendered, signature_with};
+use rollcall_testkit::calendly::{assert_message, kinds, other_kind, refusals, rerendered};
 use rollcall_testkit::deliveries::{
     CALENDLY_KEY, WixSigner, calendly_signature, fixture_text, now, unique_body,
 };
@@ -77,18 +77,7 @@ async fn calendly_deliveries_through_serve_are_queued_deduplicated_refused_or_qu
 
         // Refused, and nothing stored: each a change of its own, so a stored one would be one message more.
         let fresh = unique_body(kind, seq as u64 + 1, &signer);
-        for (case, signature) in [
-            (
-                "a wrong key",
-                Some(signature_with("not-the-key", now(), &fresh)),
-            ),
-            ("a stale t", Some(calendly_signature(now() - 3600, &fresh))),
-            (
-                "a t 2 minutes ahead",
-                Some(calendly_signature(now() + 120, &fresh)),
-            ),
-            ("no signature", None),
-        ] {
+        for (case, signature) in refusals(&fresh) {
             let (status, body) = answer(&server, signed(kind, fresh.clone(), signature)).await;
             assert_eq!(status, 401, "{kind}, {case}: {body}");
         }

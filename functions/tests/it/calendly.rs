@@ -8,7 +8,7 @@ use crate::events::drain;
 use rollcall::Kind;
 use rollcall::provider::calendly::SIGNATURE_HEADER;
 use rollcall_testkit::aws::{self, endpoint};
-use rollcall_testkit::calendly::{assert_message, kinds, other_kind, rerendered, signature_with};
+use rollcall_testkit::calendly::{assert_message, kinds, other_kind, refusals, rerendered};
 use rollcall_testkit::deliveries::{
     CALENDLY_KEY, WixSigner, api_gateway_event, calendly_signature, fixture_text, now, unique_body,
 };
@@ -85,21 +85,8 @@ async fn calendly_functions_queue_deduplicate_refuse_and_quarantine() {
 
         // Refused, and nothing queued: each a change of its own, so a queued one would be one message more.
         let fresh = unique_body(kind, seq as u64 + 1, &signer);
-        for (case, signature) in [
-            (
-                "a wrong key",
-                Signature::Header(signature_with("not-the-key", now(), &fresh)),
-            ),
-            (
-                "a stale t",
-                Signature::Header(calendly_signature(now() - 3600, &fresh)),
-            ),
-            (
-                "a t 2 minutes ahead",
-                Signature::Header(calendly_signature(now() + 120, &fresh)),
-            ),
-            ("no signature", Signature::Missing),
-        ] {
+        for (case, signature) in refusals(&fresh) {
+            let signature = signature.map_or(Signature::Missing, Signature::Header);
             let (status, answer) = invoke(&api, kind, &fresh, signature).await;
             assert_eq!(status, 401, "{kind}, {case}: {answer}");
         }

@@ -12,11 +12,13 @@ use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Headers never stored: they carry credentials.
-const SECRET_HEADERS: [&str; 6] = [
+/// Headers never stored: they carry credentials. Calendly's signature is one: a record is replayed without it
+/// (`provider::reread`), and kept it would hand whoever reads the quarantine a delivery valid for hours.
+const SECRET_HEADERS: [&str; 7] = [
     "authorization",
     "proxy-authorization",
     "x-api-key",
+    "calendly-webhook-signature",
     "cookie",
     "set-cookie",
     "x-amz-security-token",
@@ -191,6 +193,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-api-key", "secret".parse().unwrap());
         headers.insert("authorization", "Bearer secret".parse().unwrap());
+        headers.insert(
+            "calendly-webhook-signature",
+            "t=1,v1=secret".parse().unwrap(),
+        );
         headers.insert("content-type", "application/json".parse().unwrap());
         headers.append("x-forwarded-for", "1.1.1.1".parse().unwrap());
         headers.append("x-forwarded-for", "2.2.2.2".parse().unwrap());

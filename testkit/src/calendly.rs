@@ -3,7 +3,7 @@
 //! become, checked field by field against the fixture by the rules of the issue that added Calendly (not by the
 //! mapping code under test), and against the record `shared/tests/fixtures/messages.json`.
 
-use crate::deliveries::{calendly_signature, fixture, kind_fixture, now};
+use crate::deliveries::{calendly_signature, fixture, fixture_text, kind_fixture, now};
 use rollcall::provider::calendly;
 use rollcall::{Kind, Provider};
 use serde_json::Value;
@@ -76,14 +76,58 @@ pub fn kinds() -> Vec<Kind> {
     kinds
 }
 
-/// Another Calendly kind than `kind`, whose body posted to `kind`'s route must be quarantined.
-pub fn other_kind(kind: Kind) -> Kind {
+/// Another Calendly kind than `kind`, and its fixture, which posted to `kind`'s route must be quarantined.
+pub fn misrouted(kind: Kind) -> (Kind, Vec<u8>) {
     let kinds = kinds();
     let at = kinds
         .iter()
         .position(|k| *k == kind)
         .expect("a Calendly kind");
-    kinds[(at + 1) % kinds.len()]
+    let other = kinds[(at + 1) % kinds.len()];
+    (
+        other,
+        fixture_text(&format!("{}.json", other.binary())).into_bytes(),
+    )
+}
+
+/// Panics unless (`status`, `answer`) is the answer to `other`'s body posted to `kind`'s route ([`misrouted`]):
+/// authentic, so quarantined, with a reason naming both events.
+pub fn assert_misrouted(kind: Kind, other: Kind, status: u64, answer: &Value) {
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &"quarantined".into()),
+        "{kind}: {answer}"
+    );
+    let reason = answer["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains(&format!("`{}`", other.wire_name()))
+            && reason.contains(&format!("`{}`", kind.wire_name())),
+        "{kind}: the reason names both events: {reason}"
+    );
+}
+
+/// Panics unless `messages` (the queue, drained) are one message per kind ([`kinds`]), each its fixture's
+/// ([`assert_message`]) with the id answered for it in `ids`, and `records` (the quarantine, drained) are one
+/// per kind, none keeping the signature, a credential.
+pub fn assert_drained(messages: &[String], ids: &[Value], records: &[String]) {
+    assert_eq!(messages.len(), 4, "one message per kind: {messages:#?}");
+    for (kind, id) in kinds().into_iter().zip(ids) {
+        let body = messages
+            .iter()
+            .find(|m| serde_json::from_str::<Value>(m).unwrap()["type"] == kind.message_type())
+            .unwrap_or_else(|| panic!("{kind} queued"));
+        assert_message(kind, body);
+        let message: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(message["id"], *id, "{kind}: the answered id");
+    }
+    assert_eq!(records.len(), 4, "one quarantined per kind: {records:#?}");
+    for record in records {
+        let record: Value = serde_json::from_str(record).expect("a JSON record");
+        assert!(
+            record["headers"].get(calendly::SIGNATURE_HEADER).is_none(),
+            "{record}"
+        );
+    }
 }
 
 /// Panics, saying which field, unless `body` (a message as queued) is the message of `kind`'s unchanged fixture.

@@ -6,11 +6,12 @@
 use crate::common::*;
 use rollcall::Kind;
 use rollcall::provider::calendly::SIGNATURE_HEADER;
-use rollcall_testkit::calendly::{assert_message, kinds, other_kind, refusals, rerendered};
+use rollcall_testkit::calendly::{
+    assert_drained, assert_misrouted, kinds, misrouted, refusals, rerendered,
+};
 use rollcall_testkit::deliveries::{
     CALENDLY_KEY, WixSigner, calendly_signature, fixture_text, now, unique_body,
 };
-use serde_json::Value;
 use std::sync::Arc;
 
 /// The bound on `t` the server runs with: a minute.
@@ -83,42 +84,15 @@ async fn calendly_deliveries_through_serve_are_queued_deduplicated_refused_or_qu
         }
 
         // Another kind's event on this route: authentic, so quarantined, with both events named.
-        let other = other_kind(kind);
-        let misrouted = fixture_text(&format!("{}.json", other.binary())).into_bytes();
+        let (other, misrouted) = misrouted(kind);
         let (status, body) = answer(&server, Delivery::new(kind, misrouted)).await;
-        assert_eq!(
-            (status, &body["status"]),
-            (200, &"quarantined".into()),
-            "{kind}: {body}"
-        );
-        let reason = body["reason"].as_str().unwrap_or_default();
-        assert!(
-            reason.contains(&format!("`{}`", other.wire_name()))
-                && reason.contains(&format!("`{}`", kind.wire_name())),
-            "{kind}: the reason names both events: {reason}"
-        );
+        assert_misrouted(kind, other, status.into(), &body);
     }
     drop(server);
 
-    let messages = drain(dir.path(), &[], &[]);
-    assert_eq!(messages.len(), 4, "one message per kind: {messages:#?}");
-    for (kind, id) in kinds().into_iter().zip(&ids) {
-        let body = messages
-            .iter()
-            .find(|m| serde_json::from_str::<Value>(m).unwrap()["type"] == kind.message_type())
-            .unwrap_or_else(|| panic!("{kind} queued"));
-        assert_message(kind, body);
-        let message: Value = serde_json::from_str(body).unwrap();
-        assert_eq!(message["id"], *id, "{kind}: the answered id");
-    }
-    let records = drain(dir.path(), &["--quarantine"], &[]);
-    assert_eq!(records.len(), 4);
-    for record in records {
-        // The signature is a credential: a quarantine record leaves it out.
-        let record: Value = serde_json::from_str(&record).unwrap();
-        assert!(
-            record["headers"].get(SIGNATURE_HEADER).is_none(),
-            "{record}"
-        );
-    }
+    assert_drained(
+        &drain(dir.path(), &[], &[]),
+        &ids,
+        &drain(dir.path(), &["--quarantine"], &[]),
+    );
 }

@@ -5,7 +5,7 @@
 //! change's natural key (the invitee, the no-show marking): a retry rendered differently gets the same id.
 
 use super::common::body::original;
-use super::common::{AuthError, Unparsable, delivery, known_wire_name, not_sent, single_header};
+use super::common::{AuthError, Unparsable, delivery, not_sent, single_header, wrong_event_name};
 use crate::config::CalendlyAuth;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{
@@ -280,17 +280,11 @@ fn misrouted(kind: Kind, text: &str) -> Option<Unparsable> {
     (name != kind.wire_name()).then(|| wrong_event(kind, name))
 }
 
-/// The reason for a delivery whose `event` is `found`, on the route of `kind`. Only an event name of the
-/// registry is repeated: anything else the sender wrote may be personal data.
+/// The reason for a delivery whose `event` is `found`, on the route of `kind`, with what to do about it.
 fn wrong_event(kind: Kind, found: &str) -> Unparsable {
-    let found = known_wire_name(found).map_or_else(
-        || "an event of no kind Rollcall knows".to_owned(),
-        |name| format!("event `{name}`"),
-    );
     Unparsable::new(format!(
-        "{found} delivered to the route of `{}` (a Calendly subscription sends all its events to one URL: \
-         subscribe each route to its own event)",
-        kind.wire_name()
+        "{} (a Calendly subscription sends all its events to one URL: subscribe each route to its own event)",
+        wrong_event_name(kind, "event", found)
     ))
 }
 

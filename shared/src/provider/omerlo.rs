@@ -4,7 +4,7 @@
 
 use super::common::body::original;
 use super::common::canonical::{is_canonical, write_canonical};
-use super::common::{AuthError, Unparsable, delivery, known_wire_name, not_sent, single_header};
+use super::common::{AuthError, Unparsable, delivery, not_sent, single_header, wrong_event_name};
 use crate::config::ApiKeys;
 use crate::kind::{Action, Entity, Kind};
 use crate::message::{
@@ -141,14 +141,9 @@ fn misrouted(kind: Kind, text: &str) -> Option<Unparsable> {
         .and_then(|n| n.event_name);
     match name.as_ref().and_then(|n| n.as_str()) {
         None => Some(Unparsable::new("no event_name")),
-        // Only a name of the registry is repeated: anything else the sender wrote may be personal data.
-        Some(name) if name != kind.wire_name() => Some(Unparsable::new(format!(
-            "{} delivered to the route of `{}`",
-            known_wire_name(name).map_or("an event_name of no kind Rollcall knows".into(), |n| {
-                format!("event_name `{n}`")
-            }),
-            kind.wire_name()
-        ))),
+        Some(name) if name != kind.wire_name() => {
+            Some(Unparsable::new(wrong_event_name(kind, "event_name", name)))
+        }
         Some(_) => None,
     }
 }

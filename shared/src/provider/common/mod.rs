@@ -60,7 +60,7 @@ impl From<Result<Change, Unparsable>> for Authentic {
 /// What authentication leaves for reading a delivery.
 #[derive(Debug)]
 pub enum Verified {
-    /// The credentials were in the headers (Omerlo, Mighty Networks): the body is read as received.
+    /// The credentials were in the headers (Omerlo, Mighty Networks, Calendly): the body is read as received.
     Body,
     /// The Wix token verified: its `data` claim, decoded once.
     WixClaim(Option<Box<RawValue>>),
@@ -83,6 +83,17 @@ pub(crate) fn known_wire_name(value: &str) -> Option<&'static str> {
         .into_iter()
         .map(Kind::wire_name)
         .find(|name| *name == value)
+}
+
+/// Why a delivery whose event name (its `member`: Omerlo `event_name`, Calendly `event`) is `found` does not
+/// belong on the route of `kind`. Only a name of the registry is repeated: anything else the sender wrote may be
+/// personal data.
+pub(crate) fn wrong_event_name(kind: Kind, member: &str, found: &str) -> String {
+    let found = known_wire_name(found).map_or_else(
+        || format!("an {member} of no kind Rollcall knows"),
+        |name| format!("{member} `{name}`"),
+    );
+    format!("{found} delivered to the route of `{}`", kind.wire_name())
 }
 
 /// The single value of a header; `None` when it is absent, repeated (ambiguous) or not visible ASCII.

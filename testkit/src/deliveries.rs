@@ -120,7 +120,7 @@ pub fn secret_env() -> Vec<(&'static str, String)> {
 /// The signing time of every committed signed sample of `events/` (a Wix token's `iat`, a Calendly signature's
 /// `t`), 2026-01-01T00:00:00Z; with no `exp`, they never expire, but Rollcall refuses them unless
 /// `WIX_MAX_TOKEN_AGE_SECS` and `CALENDLY_MAX_SIGNATURE_AGE_SECS` are `off` (`events/README.md`).
-pub const WIX_IAT: i64 = 1_767_225_600;
+pub const SAMPLES_SIGNED_AT: i64 = 1_767_225_600;
 
 /// Claims of a Wix delivery: the decoded delivery with `data` and `identity` encoded as JSON strings again,
 /// issued now (Rollcall refuses tokens older than `WIX_MAX_TOKEN_AGE_SECS`).

@@ -7,7 +7,9 @@
 //! quarantined, `NAME.<status>.json` that status. The output is deterministic (RS256 signatures are), and the
 //! credentials are the public TEST samples of [`rollcall::config`].
 
-use crate::deliveries::{WIX_IAT, WixSigner, fixture, fixture_text, kind_fixture, wix_claims_at};
+use crate::deliveries::{
+    SAMPLES_SIGNED_AT, WixSigner, fixture, fixture_text, kind_fixture, wix_claims_at,
+};
 use Credentials::{Sample, Wrong};
 use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine;
@@ -44,7 +46,7 @@ pub fn build() -> BTreeMap<String, String> {
         sample: WixSigner::new(),
         wrong: WixSigner::with_key("wix-other-key.pem"),
     };
-    let not_json = json!({"data": "not json", "iat": WIX_IAT});
+    let not_json = json!({"data": "not json", "iat": SAMPLES_SIGNED_AT});
 
     // One valid delivery per kind.
     for kind in Kind::ALL {
@@ -109,7 +111,7 @@ fn sam_local_env() -> SamLocalEnv {
         .collect();
     let host = "http://host.docker.internal:4566";
     parameters.extend([
-        // The samples are signed at the fixed, old `WIX_IAT` (events/README.md).
+        // The samples are signed at the fixed, old `SAMPLES_SIGNED_AT` (events/README.md).
         ("WIX_MAX_TOKEN_AGE_SECS".to_owned(), "off".to_owned()),
         (
             "CALENDLY_MAX_SIGNATURE_AGE_SECS".to_owned(),
@@ -249,7 +251,7 @@ impl Signers {
                     Sample => &self.sample,
                     Wrong => &self.wrong,
                 };
-                signer.sign(&wix_claims_at(&kind_fixture(kind), WIX_IAT))
+                signer.sign(&wix_claims_at(&kind_fixture(kind), SAMPLES_SIGNED_AT))
             }
         }
     }
@@ -343,13 +345,14 @@ fn event(
             headers.insert(header, value);
         }
         Auth::SignedHeader(header, key) => {
-            let t = WIX_IAT.unsigned_abs();
+            let t = SAMPLES_SIGNED_AT.unsigned_abs();
             let signature = calendly::signature_header(key.as_bytes(), t, body.as_bytes());
             headers.insert(header, signature);
         }
         Auth::SignedBody => {}
     }
-    let time = time::OffsetDateTime::from_unix_timestamp(WIX_IAT).expect("a valid issue time");
+    let time =
+        time::OffsetDateTime::from_unix_timestamp(SAMPLES_SIGNED_AT).expect("a valid issue time");
     let format = time::macros::format_description!(
         "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
     );
@@ -382,7 +385,7 @@ fn event(
             route_key,
             stage: "$default",
             time: time.format(format).expect("formatting"),
-            time_epoch: WIX_IAT * 1000,
+            time_epoch: SAMPLES_SIGNED_AT * 1000,
         },
         body: match encoding {
             Encoding::Text => body.to_owned(),

@@ -7,7 +7,7 @@ use crate::common::*;
 use rollcall::quarantine::QuarantineRecord;
 use rollcall::{Kind, Message};
 use rollcall_testkit::deliveries::{
-    OMERLO_KEY, WIX_IAT, WixSigner, fixture_text, kind_fixture, unique_body, wix_claims,
+    OMERLO_KEY, SAMPLES_SIGNED_AT, WixSigner, fixture_text, kind_fixture, unique_body, wix_claims,
     wix_claims_at, wix_public_key,
 };
 use std::path::Path;
@@ -141,7 +141,7 @@ fn replay_trusts_only_what_it_can_check_and_prints_safely() {
                 wix,
                 at,
                 WixSigner::new()
-                    .sign(&wix_claims_at(&kind_fixture(wix), WIX_IAT))
+                    .sign(&wix_claims_at(&kind_fixture(wix), SAMPLES_SIGNED_AT))
                     .as_bytes(),
             ),
             // Never authentic: kept.

@@ -1,7 +1,7 @@
 //! The per-kind rows of `docs/deploying.md`: under "Configure the providers", one table per provider pairing the
-//! provider's name for each kind (Omerlo `event_name`, Mighty Networks webhook name, Wix `eventType`, Calendly `event`) with the
-//! stack output that holds its URL. They stay literal in the guide, between marker lines; the prose around them
-//! is written by hand.
+//! provider's name for each kind (Omerlo `event_name`, Mighty Networks webhook name, Wix `eventType`, Calendly
+//! `event`) with the stack output that holds its URL. They stay literal in the guide, between marker lines; the
+//! prose around them is written by hand.
 
 use rollcall::Provider;
 use std::fmt::Write;

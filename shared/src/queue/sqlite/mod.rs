@@ -124,6 +124,23 @@ pub struct SqliteQueue {
     path: PathBuf,
     /// The subscription whose messages [`Inbox`] reads and removes.
     subscription: SubscriptionName,
+    /// Last, so that it drops after `jobs`: the last handle's drop waits for the threads.
+    threads: Arc<Threads>,
+}
+
+/// The writer and checkpointer threads, waited for when the last handle on the queue drops (its `jobs` sender,
+/// dropped first, ends the writer; the writer's end ends the checkpointer). Their connections then close before
+/// the process can exit: the last one to close removes the log's index, then the log, and an exit between the
+/// two left a log that a read-only `queue stats` or `peek` could not open.
+struct Threads(Vec<std::thread::JoinHandle<()>>);
+
+impl Drop for Threads {
+    fn drop(&mut self) {
+        for thread in self.0.drain(..) {
+            // A panicked thread has nothing more to close.
+            let _ = thread.join();
+        }
+    }
 }
 
 impl SqliteQueue {
@@ -145,11 +162,11 @@ impl SqliteQueue {
         let reader = connect(path).map_err(|e| unavailable("cannot open", &e))?;
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
         let (committed, commits) = std::sync::mpsc::sync_channel(1);
-        std::thread::Builder::new()
+        let checkpoints = std::thread::Builder::new()
             .name("rollcall-sqlite-checkpoint".into())
             .spawn(move || checkpoint_loop(checkpointer, commits))
             .map_err(|e| unavailable("cannot start the checkpointer for", &e))?;
-        std::thread::Builder::new()
+        let writes = std::thread::Builder::new()
             .name("rollcall-sqlite-writer".into())
             .spawn(move || write_loop(writer, queue, committed, dedup_window, files))
             .map_err(|e| unavailable("cannot start the writer for", &e))?;
@@ -158,6 +175,7 @@ impl SqliteQueue {
             reader: Arc::new(Mutex::new(reader)),
             path: path.to_owned(),
             subscription: SubscriptionName::default_name(),
+            threads: Arc::new(Threads(vec![writes, checkpoints])),
         })
     }
 
@@ -183,6 +201,7 @@ impl SqliteQueue {
             reader: Arc::clone(&self.reader),
             path: self.path.clone(),
             subscription: name,
+            threads: Arc::clone(&self.threads),
         })
     }
 

@@ -28,6 +28,36 @@ async fn commits_reach_the_database_file_through_the_checkpointer() {
     drop(queue);
 }
 
+/// Dropping the last handle waits for the writer and the checkpointer: when it returns, every connection is
+/// closed and the last one has removed the log and its index, so a process that exits at once leaves the file
+/// alone (an exit while a thread was closing could leave a log without its index, which a read-only reader
+/// cannot open). A handle for a subscription shares the threads: dropping it alone waits for nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn dropping_the_last_handle_closes_the_file() {
+    for round in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.db");
+        let queue = SqliteQueue::open(&path, DEFAULT_DEDUP_WINDOW).unwrap();
+        let other = queue.subscription("default").await.unwrap();
+        let published = queue.publish(&message("/s", &round.to_string())).await;
+        assert!(matches!(published, Ok(Published::Stored)), "{published:?}");
+        drop(other);
+        assert!(
+            queue.publish(&message("/s", "after")).await.is_ok(),
+            "the threads outlive a subscription's handle"
+        );
+        drop(queue);
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            assert!(
+                !std::path::Path::new(&side).exists(),
+                "round {round}: {suffix} left after the last handle dropped"
+            );
+        }
+    }
+}
+
 fn message(source: &str, id: &str) -> Message {
     message_of(crate::Kind::OmerloParticipantCreated, source, id)
 }
